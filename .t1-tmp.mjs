@@ -1,0 +1,16 @@
+import { PGlite } from '@electric-sql/pglite';
+const t0 = performance.now();
+const pg = await PGlite.create('/tmp/bbexp/pgdata');
+console.log('open ms', performance.now() - t0);
+const got = [];
+await pg.listen('chan_x', (p) => got.push(['listen', p]));
+await pg.query("select pg_notify('chan_x', 'hello')");
+await new Promise(r => setTimeout(r, 50));
+console.log('after notify outside tx', got);
+await pg.transaction(async (tx) => { await tx.query("select pg_notify('chan_x', 'in-tx')"); got.push('tx-body-done'); });
+await new Promise(r => setTimeout(r, 50));
+console.log(got);
+const r = await pg.query("select 1::int8 as a, now() as b, '{\"x\":1}'::jsonb as c, 5::int as d, '2026-01-01'::date as e, '09:00'::time as f");
+console.log(r.rows, typeof r.rows[0].a);
+console.log((await pg.query('select version()')).rows);
+await pg.close();
