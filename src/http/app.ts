@@ -1,0 +1,59 @@
+import Koa from 'koa';
+import type { Router } from '@koa/router';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import { accessLog } from './access-log.ts';
+import type { AppState } from './app-state.ts';
+import { bodyParser, type BodyLimits } from './body-parser.ts';
+import { errorMiddleware } from './error-middleware.ts';
+import { healthRouter, type HealthReport } from './health-router.ts';
+import { metricsRouter } from './metrics-router.ts';
+import { mountRouter } from './mount-router.ts';
+import { requestId } from './request-id.ts';
+import { requestMetrics } from './request-metrics.ts';
+
+export interface AppOptions {
+  logger: Logger;
+  metrics: Metrics;
+  /** Resolves when storage answers; `/healthz` turns a rejection into 503. */
+  checkHealth: () => Promise<void>;
+  /** Extra facts (e.g. calendar years without data) for a healthy `/healthz` body. */
+  healthInfo?: () => HealthReport | Promise<HealthReport>;
+  healthTimeoutMs?: number;
+  /** Routers mounted after the built-in ones; more can be added with `mountRouter(app, r)` before `startServer` (Koa composes middleware when the server takes its callback). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- routers carry their own state/context types
+  routers?: Router<any, any>[];
+  /** Defaults: JSON 1 MB, XML/text/form 256 KB (see DEFAULT_BODY_LIMITS). */
+  bodyLimits?: Partial<BodyLimits>;
+  /** Trust X-Forwarded-* headers (set when running behind a reverse proxy or load balancer). */
+  trustProxy?: boolean;
+}
+
+/**
+ * The Koa app with the base every route stands on, outermost first: request id and child logger,
+ * access log, metrics, the error middleware, the body parser, then `/healthz`, `/metrics` and the
+ * given routers.
+ */
+export function createApp(options: AppOptions): Koa<AppState> {
+  const app = new Koa<AppState>({ proxy: options.trustProxy === true });
+  app.use(requestId(options.logger));
+  app.use(accessLog());
+  app.use(requestMetrics(options.metrics));
+  app.use(errorMiddleware(options.logger));
+  app.use(bodyParser(options.bodyLimits));
+  mountRouter(
+    app,
+    healthRouter({
+      checkHealth: options.checkHealth,
+      healthInfo: options.healthInfo,
+      timeoutMs: options.healthTimeoutMs,
+    }),
+  );
+  mountRouter(app, metricsRouter(options.metrics));
+  for (const router of options.routers ?? []) mountRouter(app, router);
+  // Only failures after the error middleware answered end up here (e.g. a response stream breaking).
+  app.on('error', (error: unknown) =>
+    options.logger.error({ err: error }, 'response failed after the error middleware'),
+  );
+  return app;
+}
