@@ -1,3 +1,6 @@
+import type { Channel } from './core/inbound.ts';
+import type { ConversationState } from './core/conversation-state.ts';
+
 /**
  * Interfaces the core and the flows need from the outside world. Implementations live in
  * src/storage, src/jobs, adapters/ and src/clock.ts; tests pass fakes.
@@ -6,4 +9,58 @@
 /** Wall-clock time, injected so a 60-second SLA can be a millisecond test. */
 export interface Clock {
   now(): Date;
+}
+
+/*
+ * ---- The helper flow's ports (issue 4). The core and src/flows talk to citizens and staff only
+ * through these; adapters (webchat, desk, WeCom, DingTalk, WeChat OA) implement them.
+ */
+
+/** What bangban sends to a citizen. `choices` render as buttons/menus where the channel can. */
+export type OutboundMessage =
+  | { kind: 'text'; text: string; choices?: { key: string; label: string }[] }
+  | { kind: 'image' | 'file' | 'voice' | 'video'; mediaRef: string; fileName?: string };
+
+/** Where a citizen is reached: their channel and id on it, and the conversation it belongs to. */
+export interface CitizenAddress {
+  channel: Channel;
+  citizenUserId: string;
+  conversationId: string;
+}
+
+/** A conversation as staff see it in notifications, /list and the desk queue. */
+export interface ConversationSummary {
+  id: string;
+  /** Short handle staff type: `#K7Q2`. */
+  code: string;
+  channel: Channel;
+  itemId: string | null;
+  itemName: string | null;
+  state: ConversationState;
+  assigneeId: string | null;
+  createdAt: Date;
+  handoffAt: Date | null;
+  /** When the first-response SLA breaches (null when not running or already answered). */
+  slaDueAt: Date | null;
+  firstHumanResponseAt: Date | null;
+  /** The latest citizen text, shortened, for previews. */
+  preview: string;
+}
+
+/** Something staff must be told. Each work-chat adapter decides how it looks (card, markdown …). */
+export type StaffNotification =
+  | { type: 'new_conversation'; conversation: ConversationSummary; claimable: boolean }
+  | { type: 'assigned'; conversation: ConversationSummary; by: 'rota' | 'claim' | 'transfer' | 'escalation' }
+  | { type: 'reminder'; level: 1 | 2; conversation: ConversationSummary; secondsLeft: number }
+  | { type: 'breach'; conversation: ConversationSummary; previousAssigneeId: string | null }
+  | { type: 'citizen_message'; conversation: ConversationSummary; text: string; messageId: number }
+  | { type: 'claimed'; conversation: ConversationSummary; byStaffId: string; byName: string }
+  | { type: 'closed'; conversation: ConversationSummary }
+  /** Answers to staff commands (/list output, usage errors …). */
+  | { type: 'info'; text: string; conversationId?: string };
+
+/** The one door to the outside for the flows (ARCHITECTURE.md §4). */
+export interface ChannelGateway {
+  sendToCitizen(to: CitizenAddress, message: OutboundMessage): Promise<void>;
+  notifyStaff(staffId: string, notification: StaffNotification): Promise<void>;
 }
