@@ -1,7 +1,9 @@
 import process from 'node:process';
-import { isAppError } from '../core/errors.ts';
+import { isAppError, type ErrorCode } from '../core/errors.ts';
 import { CliUsageError, wantsHelp, type CliCommand, type CliIo } from './command.ts';
 import { commands } from './commands/index.ts';
+
+const OPERATOR_ERRORS = new Set<ErrorCode>(['config_invalid', 'calendar_data_missing', 'storage_unavailable']);
 
 function topLevelHelp(list: readonly CliCommand[]): string {
   const width = Math.max(...list.map((c) => c.name.length));
@@ -36,21 +38,25 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof CliUsageError) {
+    if (error instanceof CliUsageError || isParseArgsError(error)) {
       io.stderr.write(`bangban ${name}: ${error.message}\n`);
       return 2;
     }
-    if (isAppError(error) && error.expose) {
-      io.stderr.write(`bangban ${name}: ${error.message}\n`);
-      return 2;
-    }
-    if (isAppError(error) && (error.code === 'config_invalid' || error.code === 'calendar_data_missing')) {
+    // Problems the operator fixes (bad input, bad config, missing calendar year, a locked or
+    // unreachable database) get their message and exit 2; anything else is a bug: stack, exit 1.
+    if (isAppError(error) && (error.expose || OPERATOR_ERRORS.has(error.code))) {
       io.stderr.write(`bangban ${name}: ${error.message}\n`);
       return 2;
     }
     io.stderr.write(`bangban ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;
   }
+}
+
+/** node:util parseArgs reports unknown or malformed options with these codes. */
+function isParseArgsError(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
 function defaultIo(): CliIo {

@@ -1,24 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/command.ts';
-import { main } from '../../src/cli/index.ts';
+import { runCli } from '../helpers/cli.ts';
 import { defaultConfigText, replaceOnce, repoRoot, tempDir, writeFile } from '../config/fixtures.ts';
 
-/** Runs `bangban <argv>` in-process with captured output. */
-async function run(argv: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-    stdin: Readable.from([]),
-    env: options.env ?? {},
-    cwd: options.cwd ?? repoRoot,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr, lastLine: stdout.trimEnd().split('\n').at(-1) };
-}
+const run = runCli;
 
 const with2027 = replaceOnce(
   defaultConfigText,

@@ -1,12 +1,49 @@
-import type { CliCommand } from '../command.ts';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config/index.ts';
+import { onShutdownSignals } from '../../http/server.ts';
+import { createBangban } from '../../main.ts';
+import { type CliCommand } from '../command.ts';
 
-// Placeholder until the command lands; it refuses to run rather than pretend.
+const HELP = `Usage: bangban start [--config <file>]
+
+Starts the bangban server: migrates the database, loads the demo data on an empty database,
+runs the timers and the outbox, and serves HTTP until SIGTERM or Ctrl-C.
+
+Options:
+  --config <file>  configuration file (default: $BANGBAN_CONFIG, else config/default.yaml)
+
+Environment:
+  PORT          HTTP port (default 3000)
+  HOST          interface to listen on (default 127.0.0.1; 0.0.0.0 in containers)
+  DATA_DIR      data folder (default ./data); the embedded database lives in <DATA_DIR>/pg
+  DATABASE_URL  PostgreSQL server; unset means the embedded database (PGlite)
+  LOG_LEVEL     fatal | error | warn | info | debug | trace | silent (default info)
+`;
+
 export const startCommand: CliCommand = {
   name: 'start',
-  summary: '(not implemented yet)',
-  help: 'Usage: bangban start\n\nNot implemented yet.',
-  async run(_args, io) {
-    io.stderr.write('bangban start: not implemented yet\n');
-    return 1;
+  summary: 'Run the server (embedded PostgreSQL unless DATABASE_URL is set)',
+  help: HELP,
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { config: { type: 'string' } }, strict: true, allowPositionals: false });
+    const config = loadConfig({ env: io.env, file: values.config, cwd: io.cwd });
+    const bangban = await createBangban({ config });
+    const server = await bangban.listen();
+    io.stdout.write(
+      [
+        `bangban is running on ${server.url} (database: ${bangban.database.kind} at ${bangban.database.location})`,
+        `  health:  ${server.url}/healthz    metrics: ${server.url}/metrics`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    // Stays alive until a signal; the handler closes everything, then the process exits.
+    await new Promise<void>((resolve) => {
+      onShutdownSignals(async () => {
+        await bangban.close();
+        resolve();
+      }, { logger: bangban.logger });
+    });
+    return 0;
   },
 };

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/clock.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { createBangban } from '../src/main.ts';
+import { runCli } from './helpers/cli.ts';
+import { repoRoot } from './config/fixtures.ts';
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bangban-main-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('createBangban (composition root)', () => {
+  it('migrates a new data folder, serves /healthz and /metrics, and closes cleanly', async () => {
+    const config = loadConfig({ env: { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent' }, cwd: repoRoot });
+    const bangban = await createBangban({ config, clock: new ManualClock('2026-11-27T02:00:00Z') });
+    const server = await bangban.listen();
+    try {
+      const health = await fetch(`${server.url}/healthz`);
+      expect(health.status).toBe(200);
+      const body = (await health.json()) as { status: string; database: string; warnings: string[] };
+      expect(body).toMatchObject({ status: 'ok', database: 'pglite' });
+      // From November on the next year's holidays should be configured; 2027 is not yet.
+      expect(body.warnings.join()).toContain('2027');
+      const metrics = await fetch(`${server.url}/metrics`);
+      expect(await metrics.text()).toContain('http_request_duration_seconds');
+    } finally {
+      await bangban.close();
+      await bangban.close();
+    }
+  });
+
+  it('refuses a data folder another process holds, with exit 2 and a clear message', async () => {
+    const held = mkdtempSync(path.join(os.tmpdir(), 'bangban-held-'));
+    // pid 1 is always alive, so the lock is not stale.
+    writeFileSync(path.join(held, 'pg.lock'), '1\n');
+    try {
+      const result = await runCli(['start'], { env: { DATA_DIR: held, PORT: '0', LOG_LEVEL: 'silent' } });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/in use by process 1/);
+    } finally {
+      rmSync(held, { recursive: true, force: true });
+    }
+  });
+
+  it('fails at start on a bad config with the field path and exit 2, writing nothing', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'bangban-badcfg-'));
+    const file = path.join(folder, 'bad.yaml');
+    writeFileSync(file, 'server: { port: "x" }\n');
+    try {
+      const result = await runCli(['start', '--config', file], { env: { DATA_DIR: path.join(folder, 'data') } });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('server.port');
+      const { existsSync } = await import('node:fs');
+      expect(existsSync(path.join(folder, 'data'))).toBe(false);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
