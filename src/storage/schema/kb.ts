@@ -1,13 +1,39 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+} from 'drizzle-orm/pg-core';
 import { isOneOf } from './checks.ts';
 
 /** Same lists as src/kb/entry.ts (test/kb/store.test.ts keeps them equal). */
-export const KB_ENTRY_COLUMNS = ['网上办事指引', '常见问题', '政务百科词条', '政策文件', '通知公告', '热线电话', '部门信息'] as const;
+export const KB_ENTRY_COLUMNS = [
+  '网上办事指引',
+  '常见问题',
+  '政务百科词条',
+  '政策文件',
+  '通知公告',
+  '热线电话',
+  '部门信息',
+] as const;
 export const KB_ENTRY_STATUSES = ['draft', 'published', 'retired'] as const;
 
 /** Why a question landed in the gap backlog (the bot's handoff reasons plus the citizen's "2 not solved"). */
-export const KB_GAP_REASONS = ['low_confidence', 'ambiguous', 'needs_confirmation', 'out_of_scope', 'not_solved'] as const;
+export const KB_GAP_REASONS = [
+  'low_confidence',
+  'ambiguous',
+  'needs_confirmation',
+  'out_of_scope',
+  'not_solved',
+] as const;
 export type KbGapReason = (typeof KB_GAP_REASONS)[number];
 export const KB_GAP_STATUSES = ['open', 'closed'] as const;
 export type KbGapStatus = (typeof KB_GAP_STATUSES)[number];
@@ -130,5 +156,8 @@ export const kbGapOccurrences = pgTable(
     reason: text('reason', { enum: KB_GAP_REASONS }).notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
   },
-  (t) => [check('kb_gap_occurrences_reason_check', isOneOf(t.reason, KB_GAP_REASONS)), index('kb_gap_occurrences_gap_idx').on(t.gapId)],
+  (t) => [
+    check('kb_gap_occurrences_reason_check', isOneOf(t.reason, KB_GAP_REASONS)),
+    index('kb_gap_occurrences_gap_idx').on(t.gapId),
+  ],
 );
