@@ -56,6 +56,8 @@ export type StaffNotification =
   | { type: 'citizen_message'; conversation: ConversationSummary; text: string; messageId: number }
   | { type: 'claimed'; conversation: ConversationSummary; byStaffId: string; byName: string }
   | { type: 'closed'; conversation: ConversationSummary }
+  /** /consult (back-office expert, 后台支撑) or /tech (技术人员): a helper asks for support on a conversation. */
+  | { type: 'consult'; kind: 'expert' | 'tech'; conversation: ConversationSummary; fromStaffId: string; fromName: string; text: string }
   /** Answers to staff commands (/list output, usage errors …). */
   | { type: 'info'; text: string; conversationId?: string };
 

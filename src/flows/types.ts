@@ -11,7 +11,10 @@ export type ReceiveResult =
 
 export type ClaimResult =
   | { ok: true; conversation: ConversationSummary }
-  | { ok: false; reason: 'not_found' | 'already_claimed' | 'closed' | 'not_on_duty' | 'at_capacity' };
+  | { ok: false; reason: ClaimFailure };
+
+/** `not_waiting`: still with the bot (no handoff yet), so there is nothing to claim. */
+export type ClaimFailure = 'not_found' | 'already_claimed' | 'closed' | 'not_on_duty' | 'at_capacity' | 'not_waiting';
 
 export type StaffInputResult =
   | { ok: true; action: string; conversationId?: string }
@@ -25,7 +28,12 @@ export type StaffInputResult =
         | 'unknown_staff'
         | 'staff_off_duty'
         | 'closed'
-        | 'transition_not_allowed';
+        | 'transition_not_allowed'
+        // From 接单 (see ClaimResult):
+        | 'already_claimed'
+        | 'not_on_duty'
+        | 'at_capacity'
+        | 'not_waiting';
       message: string;
     };
 
@@ -57,4 +65,11 @@ export interface Flows {
   listOpen(filter: { staffId?: string; all?: boolean }): Promise<ConversationSummary[]>;
   getConversation(conversationId: string): Promise<ConversationSummary | null>;
   transcript(conversationId: string, options?: { afterId?: number; limit?: number }): Promise<MessageView[]>;
+  /**
+   * Processes inbox rows stored but never processed (a crash between ack and processing); call
+   * at start. Resolves with how many rows it processed.
+   */
+  recoverInbox(options?: { limit?: number }): Promise<number>;
+  /** Resolves when the background processing `receive` started has finished (tests, shutdown). */
+  idle(): Promise<void>;
 }

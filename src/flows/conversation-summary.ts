@@ -1,0 +1,44 @@
+import type { ConversationSummary } from '../ports.ts';
+import type { FlowContext } from './flow-context.ts';
+import type { ConversationRow, FlowRepositories } from './repositories.ts';
+
+const PREVIEW_LENGTH = 60;
+
+/** Conversations as staff see them, with item name, SLA deadline and a preview of the citizen's last words. */
+export async function summarize(
+  ctx: FlowContext,
+  repos: FlowRepositories,
+  rows: readonly ConversationRow[],
+): Promise<ConversationSummary[]> {
+  const ids = rows.map((row) => row.id);
+  const [flows, previews] = await Promise.all([
+    repos.flowState.getMany(ids),
+    repos.messages.latestCitizenTexts(ids),
+  ]);
+  return rows.map((row) => {
+    const preview = previews.get(row.id) ?? '';
+    return {
+      id: row.id,
+      code: row.code,
+      channel: row.channel,
+      itemId: row.itemId,
+      itemName: ctx.org.item(row.itemId)?.name ?? null,
+      state: row.state,
+      assigneeId: row.assigneeId,
+      createdAt: row.createdAt,
+      handoffAt: row.handoffAt,
+      slaDueAt: row.firstHumanResponseAt ? null : (flows.get(row.id)?.slaDueAt ?? null),
+      firstHumanResponseAt: row.firstHumanResponseAt,
+      preview: preview.length > PREVIEW_LENGTH ? `${preview.slice(0, PREVIEW_LENGTH)}…` : preview,
+    };
+  });
+}
+
+export async function summarizeOne(
+  ctx: FlowContext,
+  repos: FlowRepositories,
+  row: ConversationRow,
+): Promise<ConversationSummary> {
+  const [summary] = await summarize(ctx, repos, [row]);
+  return summary!;
+}

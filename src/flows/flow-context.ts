@@ -1,0 +1,52 @@
+import type { Config } from '../config/config-types.ts';
+import type { WorkCalendar } from '../core/calendar.ts';
+import type { ChannelGateway, Clock } from '../ports.ts';
+import { randomIds } from './conversation-code.ts';
+import { Effects } from './effects.ts';
+import type { FlowDeps, FlowKb, FlowLogger, IdSource } from './flow-deps.ts';
+import { createOrganisation, type Organisation } from './organisation.ts';
+import type { FlowRepositories, FlowStore } from './repositories.ts';
+
+/** Everything a flow step needs, built once by createFlows. */
+export interface FlowContext {
+  store: FlowStore;
+  config: Config;
+  calendar: WorkCalendar;
+  clock: Clock;
+  kb: FlowKb;
+  gateway: ChannelGateway;
+  logger: FlowLogger;
+  ids: IdSource;
+  org: Organisation;
+}
+
+/** One step of work: the transaction's repositories, what to send after commit, and "now". */
+export interface Step {
+  tx: FlowRepositories;
+  fx: Effects;
+  at: Date;
+}
+
+const quietLogger: FlowLogger = { info() {}, warn() {}, error() {} };
+
+export function createFlowContext(deps: FlowDeps): FlowContext {
+  return {
+    store: deps.store,
+    config: deps.config,
+    calendar: deps.calendar,
+    clock: deps.clock,
+    kb: deps.kb,
+    gateway: deps.gateway,
+    logger: deps.logger ?? quietLogger,
+    ids: deps.ids ?? randomIds,
+    org: createOrganisation(deps.config, deps.calendar),
+  };
+}
+
+/** Runs `fn` in one transaction, then sends what it decided to send. */
+export async function inTransaction<T>(ctx: FlowContext, fn: (step: Step) => Promise<T>): Promise<T> {
+  const fx = new Effects();
+  const result = await ctx.store.transaction((tx) => fn({ tx, fx, at: ctx.clock.now() }));
+  await fx.flush(ctx.gateway, ctx.logger);
+  return result;
+}

@@ -1,0 +1,32 @@
+import type { FlowRepositories, FlowStore } from '../../flows/repositories.ts';
+import type { Database, Db } from '../database.ts';
+import { createCitizenPromptRepository } from './citizen-prompt-repository.ts';
+import { createConversationRepository } from './conversation-repository.ts';
+import { createDurableWork } from './durable-work.ts';
+import { createEventRepository } from './event-repository.ts';
+import { createFlowStateRepository } from './flow-state-repository.ts';
+import { createInboxRepository } from './inbox-repository.ts';
+import { createMessageRepository } from './message-repository.ts';
+import { createStaffStateRepository } from './staff-state-repository.ts';
+
+function repositoriesOver(db: Db): FlowRepositories {
+  return {
+    conversations: createConversationRepository(db),
+    inbox: createInboxRepository(db),
+    messages: createMessageRepository(db),
+    events: createEventRepository(db),
+    flowState: createFlowStateRepository(db),
+    staffState: createStaffStateRepository(db),
+    prompts: createCitizenPromptRepository(db),
+    work: createDurableWork(db),
+  };
+}
+
+/** The helper flow's storage (src/flows/repositories.ts) over either driver. */
+export function createFlowStore(database: Pick<Database, 'db'>): FlowStore {
+  const { db } = database;
+  return {
+    ...repositoriesOver(db),
+    transaction: (fn) => db.transaction((tx) => fn(repositoriesOver(tx))),
+  };
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { createFlowStore } from '../../../src/storage/repositories/create-flow-store.ts';
+import { syncConfigToDatabase } from '../../../src/storage/repositories/sync-config-to-database.ts';
+import { clearFlowTables, testConfig } from '../../flows/flow-harness.ts';
+import { backends, useTestDatabase } from '../../helpers/db.ts';
+import { beforeAll, beforeEach } from 'vitest';
+
+const at = new Date('2026-11-27T02:00:00Z');
+const later = (seconds: number) => new Date(at.getTime() + seconds * 1000);
+
+describe.each(backends)('flow store on %s', (backend) => {
+  const test = useTestDatabase(backend);
+  const store = () => createFlowStore(test.database);
+
+  beforeAll(async () => {
+    await syncConfigToDatabase(test.database.db, testConfig());
+  });
+  beforeEach(async () => {
+    await clearFlowTables(test.database);
+  });
+
+  const open = (id: string, code: string, citizen: string) => ({
+    id,
+    code,
+    channel: 'webchat' as const,
+    citizenUserId: citizen,
+    itemId: 'preparation-registration',
+    at,
+  });
+
+  it('creates a conversation once per citizen and never reuses a code', async () => {
+    const s = store();
+    expect(await s.conversations.create(open('c1', 'AAAA', 'u1'))).toMatchObject({
+      id: 'c1',
+      state: 'bot',
+      createdAt: at,
+    });
+    expect(await s.conversations.create(open('c2', 'BBBB', 'u1'))).toBeNull(); // u1 already has an open one
+    expect(await s.conversations.create(open('c3', 'AAAA', 'u2'))).toBeNull(); // code taken
+    expect(await s.conversations.findByCode('aaaa')).toMatchObject({ id: 'c1' });
+    await s.conversations.update('c1', { state: 'resolved', closedAt: at }, at);
+    expect(await s.conversations.create(open('c4', 'CCCC', 'u1'))).toMatchObject({ id: 'c4' });
+  });
+
+  it('finds the oldest queued conversation of an item and counts open load per helper', async () => {
+    const s = store();
+    for (const [id, seconds] of [
+      ['q-late', 20],
+      ['q-early', 10],
+    ] as const) {
+      await s.conversations.create(open(id, id.toUpperCase().replace('-', ''), id));
+      await s.conversations.update(id, { state: 'queued', handoffAt: later(seconds) }, at);
+    }
+    await s.conversations.create(open('mine', 'MINE', 'u9'));
+    await s.conversations.update('mine', { state: 'active', assigneeId: 'zhang-wei' }, at);
+    const oldest = await s.transaction((tx) => tx.conversations.lockOldestQueued('preparation-registration'));
+    expect(oldest?.id).toBe('q-early');
+    expect(await s.conversations.openCounts(['zhang-wei', 'li-na'])).toEqual(new Map([['zhang-wei', 1]]));
+  });
+
+  it('dedupes the inbox and hands a row to one processor only', async () => {
+    const s = store();
+    const first = await s.inbox.insert({ channel: 'webchat', externalId: 'x1', payload: { a: 1 }, at });
+    expect(await s.inbox.insert({ channel: 'webchat', externalId: 'x1', payload: { a: 2 }, at })).toEqual({
+      id: first.id,
+      duplicate: true,
+    });
+    expect(await s.inbox.unprocessedIds(10)).toEqual([first.id]);
+    await s.transaction(async (tx) => {
+      expect(await tx.inbox.lockUnprocessed(first.id)).toEqual({ id: first.id, payload: { a: 1 } });
+      await tx.inbox.markProcessed(first.id, at);
+    });
+    expect(await s.inbox.lockUnprocessed(first.id)).toBeNull();
+    expect(await s.inbox.unprocessedIds(10)).toEqual([]);
+  });
+
+  it('keeps flow state, desk state and citizen prompts', async () => {
+    const s = store();
+    await s.conversations.create(open('f1', 'FFFF', 'u1'));
+    expect(await s.flowState.get('f1')).toMatchObject({ slaCycle: 0, awaiting: null, slaDueAt: null });
+    await s.flowState.save('f1', { slaCycle: 2, slaDueAt: later(60), awaiting: 'bot_feedback' }, at);
+    await s.flowState.save('f1', { slaDueAt: null }, at);
+    expect(await s.flowState.get('f1')).toMatchObject({
+      slaCycle: 2,
+      slaDueAt: null,
+      awaiting: 'bot_feedback',
+    });
+
+    await s.staffState.markAssigned('li-na', 'f1', at);
+    await s.staffState.setCurrent('li-na', null, later(1));
+    expect(await s.staffState.getMany(['li-na'])).toEqual(
+      new Map([['li-na', { staffId: 'li-na', currentConversationId: null, lastAssignedAt: at }]]),
+    );
+    expect(await s.staffState.staffIdForIdentity('wecom', 'LiNa')).toBe('li-na');
+
+    await s.prompts.set('webchat', 'u1', { conversationId: 'f1', kind: 'resolve_feedback', askedAt: at });
+    expect(await s.prompts.take('webchat', 'u1')).toEqual({
+      conversationId: 'f1',
+      kind: 'resolve_feedback',
+      askedAt: at,
+    });
+    expect(await s.prompts.take('webchat', 'u1')).toBeNull();
+  });
+
+  it('rolls back everything a failed transaction wrote, timers included', async () => {
+    const s = store();
+    await expect(
+      s.transaction(async (tx) => {
+        await tx.conversations.create(open('r1', 'RRRR', 'u1'));
+        await tx.work.scheduleTimer({
+          key: 'sla:r1:1:breach',
+          kind: 'sla.breach',
+          dueAt: later(60),
+          payload: {},
+        });
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await s.conversations.get('r1')).toBeNull();
+    expect(await s.work.cancelTimers('sla:r1:')).toBe(0);
+  });
+});
