@@ -1,0 +1,108 @@
+import { and, asc, desc, eq, gt, inArray, ne } from 'drizzle-orm';
+import type { Db } from '../../src/storage/database.ts';
+import { conversations, messages } from '../../src/storage/schema/conversations.ts';
+import type { Choice } from './choice-cache.ts';
+import { mediaUrlFor } from './media-store.ts';
+
+/** A message as the widget shows it. Staff ids are not disclosed to citizens. */
+export interface WidgetMessage {
+  id: number;
+  direction: 'in' | 'out';
+  from: 'citizen' | 'bot' | 'staff' | 'system';
+  kind: string;
+  text: string;
+  /** Relative URL of an uploaded image (add `?token=`), or null. */
+  mediaUrl: string | null;
+  choices?: Choice[];
+  createdAt: string;
+}
+
+export interface SessionMessageRow {
+  id: number;
+  conversationId: string;
+  direction: 'in' | 'out';
+  senderKind: 'citizen' | 'bot' | 'staff' | 'system';
+  kind: string;
+  body: string;
+  mediaRef: string | null;
+  createdAt: Date;
+}
+
+const columns = {
+  id: messages.id,
+  conversationId: messages.conversationId,
+  direction: messages.direction,
+  senderKind: messages.senderKind,
+  kind: messages.kind,
+  body: messages.body,
+  mediaRef: messages.mediaRef,
+  createdAt: messages.createdAt,
+};
+
+/**
+ * The messages of every webchat conversation of one session (a returning citizen keeps their
+ * history), in id order. With `afterId`: those after it; without: the latest `limit`.
+ */
+export async function sessionMessages(
+  db: Db,
+  sessionId: string,
+  options: { afterId?: number; limit: number },
+): Promise<SessionMessageRow[]> {
+  const ofSession = and(eq(conversations.channel, 'webchat'), eq(conversations.citizenUserId, sessionId));
+  // Page-entry events are stored in the transcript for staff; the citizen never typed them.
+  const visible = and(inArray(messages.direction, ['in', 'out']), ne(messages.kind, 'event'));
+  const base = db
+    .select(columns)
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId));
+  if (options.afterId !== undefined) {
+    return base
+      .where(and(ofSession, visible, gt(messages.id, options.afterId)))
+      .orderBy(asc(messages.id))
+      .limit(options.limit);
+  }
+  const latest = await base.where(and(ofSession, visible)).orderBy(desc(messages.id)).limit(options.limit);
+  return latest.reverse();
+}
+
+/** The id of the stored inbound message with this external id in the session's conversations. */
+export async function inboundMessageId(
+  db: Db,
+  sessionId: string,
+  externalId: string,
+): Promise<number | null> {
+  const rows = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .where(
+      and(
+        eq(conversations.channel, 'webchat'),
+        eq(conversations.citizenUserId, sessionId),
+        eq(messages.direction, 'in'),
+        eq(messages.externalId, externalId),
+      ),
+    )
+    .orderBy(desc(messages.id))
+    .limit(1);
+  return rows[0]?.id ?? null;
+}
+
+export function toWidgetMessage(
+  row: SessionMessageRow,
+  sessionId: string,
+  choicesFor: (conversationId: string, text: string) => Choice[] | undefined,
+): WidgetMessage {
+  const choices =
+    row.direction === 'out' && row.kind === 'text' ? choicesFor(row.conversationId, row.body) : undefined;
+  return {
+    id: row.id,
+    direction: row.direction,
+    from: row.senderKind,
+    kind: row.kind,
+    text: row.body,
+    mediaUrl: row.mediaRef ? mediaUrlFor(sessionId, row.mediaRef) : null,
+    ...(choices ? { choices } : {}),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
