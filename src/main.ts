@@ -3,24 +3,51 @@
  * once, wires them together, and starts/stops them in order. `bangban start` and the end-to-end
  * tests call `createBangban`.
  */
+import path from 'node:path';
 import type Koa from 'koa';
-import type { Router } from '@koa/router';
 import { systemClock } from './clock.ts';
 import { calendarFromConfig, type Config } from './config/index.ts';
 import type { WorkCalendar } from './core/calendar.ts';
+import { createMediaStore } from '../adapters/webchat/media-store.ts';
+import { createWebchatGateway } from '../adapters/webchat/webchat-gateway.ts';
+import { createWebchatHub } from '../adapters/webchat/webchat-hub.ts';
+import { createWebchatRouter } from '../adapters/webchat/webchat-router.ts';
+import { createDeskAuth } from './desk/desk-auth.ts';
+import { createDeskGateway, createDeskHub } from './desk/desk-hub.ts';
+import { createDeskRouter } from './desk/desk-router.ts';
+import { loadDeskSecret } from './desk/desk-secret.ts';
+import { createStartPageRouter } from './desk/start-page.ts';
+import { openApiRouter } from './http/openapi.ts';
+import { createChannelRouter, type CitizenSender, type StaffNotifier } from './channel-router.ts';
+import type { Channel } from './core/inbound.ts';
+import { createFlows } from './flows/create-flows.ts';
+import type { Flows } from './flows/types.ts';
 import { createApp } from './http/app.ts';
 import type { AppState } from './http/app-state.ts';
 import { startServer, type RunningServer } from './http/server.ts';
 import { OutboxRunner, TimerRunner } from './jobs/index.ts';
+import { type KnowledgeBase } from './kb/answer.ts';
+import { loadKnowledgeBase } from './kb/store-knowledge-base.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { Clock } from './ports.ts';
 import { migrate, openDatabase, type Database } from './storage/index.ts';
+import { createFlowStore, syncConfigToDatabase } from './storage/repositories/index.ts';
 
 export interface BangbanOptions {
   config: Config;
   clock?: Clock;
   logger?: Logger;
+  /** Extra channels (tests and benches pass loopback fakes; platform adapters add theirs). */
+  citizenChannels?: Partial<Record<Channel, CitizenSender>>;
+  staffNotifiers?: readonly StaffNotifier[];
+  /**
+   * Demo mode (`bangban start --demo`, what `npm start` runs): every item is staffed around the
+   * clock and the start page offers one-click desk logins. Never in production.
+   */
+  demo?: boolean;
+  /** Environment for secrets (BANGBAN_DESK_SECRET …); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Bangban {
@@ -29,8 +56,12 @@ export interface Bangban {
   metrics: Metrics;
   database: Database;
   calendar: WorkCalendar;
+  /** The 小申 bot's knowledge base (published entries; seeded from config/kb on an empty database). */
+  kb: KnowledgeBase;
   timers: TimerRunner;
   outbox: OutboxRunner;
+  /** The helper flow: the one door for inbound messages and staff input. */
+  flows: Flows;
   app: Koa<AppState>;
   /** Starts the background runners and the HTTP server. */
   listen(): Promise<RunningServer>;
@@ -58,19 +89,47 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
     dataDir: config.server.dataDir,
     logger,
   });
+  let kb: KnowledgeBase;
   try {
     const migrated = await migrate(database);
     if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
+    const loaded = await loadKnowledgeBase(database.db, { clock });
+    kb = loaded.kb;
+    if (loaded.seeded > 0) logger.info({ entries: loaded.seeded }, 'knowledge base seeded from config/kb');
+    // Conversations and desk state point at items and staff, so the organisation goes in first.
+    await syncConfigToDatabase(database.db, config);
   } catch (error) {
     await database.close();
     throw error;
   }
 
-  const calendar = calendarFromConfig(config);
+  const demo = options.demo === true;
+  const calendar = calendarFromConfig(config, { demo });
   const metrics = createMetrics();
   const timers = new TimerRunner({ database, clock, logger });
   const outbox = new OutboxRunner({ database, clock, logger });
-  const routers: Router<AppState>[] = [];
+  // The website widget and the staff desk are always on; platform channels add themselves.
+  const webchatHub = createWebchatHub({ database, logger });
+  const deskHub = createDeskHub({ database, logger });
+  const media = createMediaStore(path.join(config.server.dataDir, 'uploads', 'webchat'));
+  const gateway = createChannelRouter({
+    citizens: { webchat: createWebchatGateway({ hub: webchatHub }), ...options.citizenChannels },
+    staff: [createDeskGateway({ hub: deskHub }), ...(options.staffNotifiers ?? [])],
+    logger,
+  });
+  // createFlows registers its timer handlers, so it must run before timers.start().
+  const flows = createFlows({ store: createFlowStore(database), config, calendar, clock, kb, gateway, timers, logger });
+  const auth = createDeskAuth({
+    database,
+    clock,
+    loginSecret: await loadDeskSecret({ env: options.env ?? process.env, dataDir: config.server.dataDir }),
+  });
+  const routers = [
+    createWebchatRouter({ database, flows, clock, logger, hub: webchatHub, media, itemIds: config.items.map((i) => i.id) }),
+    createDeskRouter({ database, flows, auth, hub: deskHub, clock, demo, resolveMedia: (ref) => media.open(ref) }),
+    openApiRouter(),
+    createStartPageRouter({ staff: config.staff, items: config.items, demo }),
+  ];
 
   const app = createApp({
     logger,
@@ -89,18 +148,29 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
     metrics,
     database,
     calendar,
+    kb,
     timers,
     outbox,
+    flows,
     app,
     async listen() {
+      await webchatHub.start();
+      await deskHub.start();
       await timers.start();
       await outbox.start();
+      // Messages acknowledged but not processed before a crash are processed now.
+      const recovered = await flows.recoverInbox();
+      if (recovered > 0) logger.warn({ recovered }, 'processed inbox rows left over from an earlier run');
       server = await startServer(app, { port: config.server.port, host: config.server.host, logger });
       return server;
     },
     close() {
       closing ??= (async () => {
+        // Live streams (SSE) would hold the HTTP close for its whole timeout: end them first.
+        await webchatHub.close();
+        await deskHub.close();
         await server?.close();
+        await flows.idle();
         await timers.stop();
         await outbox.stop();
         await database.close();

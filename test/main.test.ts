@@ -23,6 +23,9 @@ describe('createBangban (composition root)', () => {
       expect(body).toMatchObject({ status: 'ok', database: 'pglite' });
       // From November on the next year's holidays should be configured; 2027 is not yet.
       expect(body.warnings.join()).toContain('2027');
+      // The demo knowledge base is seeded on an empty database and answers from the start.
+      expect(bangban.kb.size).toBeGreaterThan(100);
+      expect(bangban.kb.answer('二类医疗器械注册证有效期几年', {}).decision).toBe('answer');
       const metrics = await fetch(`${server.url}/metrics`);
       expect(await metrics.text()).toContain('http_request_duration_seconds');
     } finally {

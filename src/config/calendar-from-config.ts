@@ -2,9 +2,15 @@ import { AppError } from '../core/errors.ts';
 import { createCalendar, type WorkCalendar, type WorkingHours } from '../core/calendar.ts';
 import type { Config } from './config-types.ts';
 
-/** The working-day calendar the config describes (its year overrides and the alwaysOpen switch). */
-export function calendarFromConfig(config: Config): WorkCalendar {
-  return createCalendar({ overrides: config.calendar.years, alwaysOpen: config.calendar.alwaysOpen });
+/**
+ * The working-day calendar the config describes (its year overrides and the alwaysOpen switch).
+ * `demo` forces alwaysOpen, so `npm start` can be tried at night without touching the config.
+ */
+export function calendarFromConfig(config: Config, options: { demo?: boolean } = {}): WorkCalendar {
+  return createCalendar({
+    overrides: config.calendar.years,
+    alwaysOpen: config.calendar.alwaysOpen || options.demo === true,
+  });
 }
 
 /**

@@ -47,7 +47,8 @@ export interface OnDuty {
 
 /** Shifts of `itemId` that apply on a Shanghai date: none on a day off. */
 export function shiftsOn(rota: Rota, itemId: string, date: string, calendar: WorkCalendar): RotaShift[] {
-  if (!calendar.isWorkday(date)) return [];
+  // alwaysOpen (the demo switch) staffs days off like a make-up workday, so someone is always on duty.
+  if (!calendar.alwaysOpen && !calendar.isWorkday(date)) return [];
   const itemShifts = rota.shifts.filter((shift) => shift.item === itemId);
   const weekday = isoWeekdayOf(date);
   const own = itemShifts.filter((shift) => shift.weekdays.includes(weekday));
@@ -62,13 +63,14 @@ export function isOnLeave(rota: Rota, staffId: string, date: string): boolean {
 
 /**
  * Who is on duty for a service item at an instant: the primary and backup helpers of the shifts
- * running then, minus anyone on leave that day. Empty lists on days off and outside every shift.
+ * running then, minus anyone on leave that day. Empty lists on days off and outside every shift —
+ * except with calendar.alwaysOpen (the demo switch), where the day's shifts run around the clock.
  */
 export function helpersOnDuty(rota: Rota, itemId: string, instant: Date, calendar: WorkCalendar): OnDuty {
   const date = shanghaiDateOf(instant);
   const minute = shanghaiMinuteOfDay(instant);
   const running = shiftsOn(rota, itemId, date, calendar).filter(
-    (shift) => minutesOf(shift.start) <= minute && minute < minutesOf(shift.end),
+    (shift) => calendar.alwaysOpen || (minutesOf(shift.start) <= minute && minute < minutesOf(shift.end)),
   );
   const available = (staffId: string): boolean => !isOnLeave(rota, staffId, date);
   const primary = unique(running.flatMap((shift) => shift.primary)).filter(available);

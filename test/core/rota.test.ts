@@ -92,6 +92,16 @@ describe('helpersOnDuty', () => {
     });
   });
 
+  it.each([
+    ['2026-11-30T03:00:00', 'at night', ['wu-ting', 'zheng-hao']],
+    ['2026-11-30T12:00:00', 'in the lunch break', ['wu-ting', 'zheng-hao']],
+    ['2026-11-28T22:00:00', 'on a Saturday night (staffed like Monday)', ['wu-ting', 'zheng-hao']],
+    ['2026-10-01T10:00:00', 'on a public holiday', ['wu-ting', 'zheng-hao']],
+  ])('with alwaysOpen (demo) someone is on duty %s (%s)', (local, _when, primary) => {
+    const demo = createCalendar({ alwaysOpen: true });
+    expect(helpersOnDuty(rota, 'device-registration', at(local), demo).primary).toEqual(primary);
+  });
+
   it('is empty for an item without shifts', () => {
     expect(helpersOnDuty(rota, 'drug-production-license', at('2026-11-30T10:00:00'), calendar)).toEqual({
       primary: [],

@@ -4,19 +4,25 @@ import { onShutdownSignals } from '../../http/server.ts';
 import { createBangban } from '../../main.ts';
 import { type CliCommand } from '../command.ts';
 
-const HELP = `Usage: bangban start [--config <file>]
+const HELP = `Usage: bangban start [--config <file>] [--demo]
 
 Starts the bangban server: migrates the database, loads the demo data on an empty database,
 runs the timers and the outbox, and serves HTTP until SIGTERM or Ctrl-C.
 
 Options:
   --config <file>  configuration file (default: $BANGBAN_CONFIG, else config/default.yaml)
+  --demo           demo mode (what \`npm start\` runs): every item is staffed around the clock so
+                   the flow can be tried at night, and the start page offers one-click desk logins
+                   for the demo staff. Never use it in production.
 
 Environment:
   PORT          HTTP port (default 3000)
   HOST          interface to listen on (default 127.0.0.1; 0.0.0.0 in containers)
   DATA_DIR      data folder (default ./data); the embedded database lives in <DATA_DIR>/pg
   DATABASE_URL  PostgreSQL server; unset means the embedded database (PGlite)
+  BANGBAN_DEMO  1 = the same as --demo
+  BANGBAN_DESK_SECRET  key (≥ 32 characters) that signs desk login tokens; default: a random key
+                kept in <DATA_DIR>/desk-login.key
   LOG_LEVEL     fatal | error | warn | info | debug | trace | silent (default info)
 `;
 
@@ -25,14 +31,17 @@ export const startCommand: CliCommand = {
   summary: 'Run the server (embedded PostgreSQL unless DATABASE_URL is set)',
   help: HELP,
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { config: { type: 'string' } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({ args, options: { config: { type: 'string' }, demo: { type: 'boolean', default: false } }, strict: true, allowPositionals: false });
     const config = loadConfig({ env: io.env, file: values.config, cwd: io.cwd });
-    const bangban = await createBangban({ config });
+    const demo = values.demo === true || io.env.BANGBAN_DEMO === '1';
+    const bangban = await createBangban({ config, demo, env: io.env });
     const server = await bangban.listen();
     io.stdout.write(
       [
         `bangban is running on ${server.url} (database: ${bangban.database.kind} at ${bangban.database.location})`,
+        `  start page: ${server.url}/   (widget demo: ${server.url}/demo, staff desk: ${server.url}/desk)`,
         `  health:  ${server.url}/healthz    metrics: ${server.url}/metrics`,
+        ...(demo ? ['  demo mode: every item is staffed around the clock; one-click desk logins on the start page'] : []),
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),
