@@ -31,6 +31,8 @@
 
   var session = loadSession();
   var rendered = {}; // message id → element
+  // Buttons send a machine key (e.g. `resolved:1`); the citizen's own bubble shows the label they pressed.
+  var choiceLabels = {};
   var lastId = 0;
   var stream = null;
   var pollTimer = null;
@@ -336,7 +338,10 @@
       image.src = BASE + message.mediaUrl + '?token=' + encodeURIComponent(session.token);
       bubble.appendChild(image);
     } else {
-      bubble.appendChild(el('span', { className: 'bb-text', textContent: message.text }));
+      var text = message.text;
+      if (message.from === 'citizen' && Object.prototype.hasOwnProperty.call(choiceLabels, text))
+        text = choiceLabels[text];
+      bubble.appendChild(el('span', { className: 'bb-text', textContent: text }));
     }
     item.appendChild(bubble);
     if (message.choices && message.choices.length) item.appendChild(choiceButtons(message.choices));
@@ -375,6 +380,7 @@
   function choiceButtons(choices) {
     var group = el('div', { className: 'bb-choices', role: 'group', 'aria-label': '可选回复' });
     choices.forEach(function (choice) {
+      choiceLabels[choice.key] = choice.label;
       var button = el('button', { type: 'button', className: 'bb-choice', textContent: choice.label });
       button.addEventListener('click', function () {
         disableChoices(group);

@@ -4,11 +4,10 @@
  * HTTP, SSE and the page scripts. The full flow with the real flows lives in flow.test.ts.
  * Skips with a message when /usr/bin/chromium is missing (`apt-get install -y chromium fonts-noto-cjk`).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMediaStore } from '../../adapters/webchat/media-store.ts';
 import { createWebchatGateway } from '../../adapters/webchat/webchat-gateway.ts';
@@ -23,14 +22,9 @@ import { useTestDatabase } from '../helpers/db.ts';
 import { FakeFlows, seedStaff } from '../fakes/fake-flows.ts';
 import { captureLogger, startTestApp, type TestApp } from '../http/test-app.ts';
 import { TINY_PNG } from '../adapters/webchat/webchat-harness.ts';
+import { chromiumAvailable, launchChromium, newChineseContext, shot, watchPage } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTEFACTS = path.resolve('test-results/browser');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`skipping browser tests: ${CHROMIUM} not found (apt-get install -y chromium fonts-noto-cjk)`);
-
-describe.skipIf(!hasChromium)('widget and desk in chromium', () => {
+describe.skipIf(!chromiumAvailable())('widget and desk in chromium', () => {
   const test = useTestDatabase('pglite');
   let t: TestApp;
   let browser: Browser;
@@ -101,18 +95,7 @@ describe.skipIf(!hasChromium)('widget and desk in chromium', () => {
       }),
     ];
     t = await startTestApp({ routers, shutdownTimeoutMs: 500 });
-    await mkdir(ARTEFACTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -123,14 +106,10 @@ describe.skipIf(!hasChromium)('widget and desk in chromium', () => {
     if (uploads) await rm(uploads, { recursive: true, force: true });
   });
 
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: path.join(ARTEFACTS, `${name}.png`), fullPage: true });
-
   it('a citizen asks, picks a choice, asks for a human; a helper claims and replies; the citizen sees it', async () => {
-    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 860 } });
-    const citizen = await context.newPage();
+    const context = await newChineseContext(browser);
     const errors: string[] = [];
-    citizen.on('pageerror', (e) => errors.push(String(e)));
+    const citizen = watchPage(await context.newPage(), 'citizen', errors);
 
     await citizen.goto(`${t.url}/demo?item=device-registration`);
     await citizen.getByRole('button', { name: '打开小申在线咨询' }).click();
@@ -140,15 +119,15 @@ describe.skipIf(!hasChromium)('widget and desk in chromium', () => {
     const log = citizen.getByRole('log', { name: '对话记录' });
     await expect.poll(() => log.textContent(), { timeout: 5000 }).toContain('请问您办理的是哪类事项？');
     await citizen.getByRole('button', { name: '医疗器械' }).click();
+    // Stored as the key ('1'), shown as the label the citizen pressed.
     await expect
       .poll(() => citizen.locator('.bb-from-citizen:not(.bb-pending) .bb-text').allTextContents())
-      .toContain('1');
+      .toContain('医疗器械');
     await citizen.getByRole('button', { name: '转人工服务' }).click();
     await expect.poll(() => log.textContent(), { timeout: 5000 }).toContain('正在为您转接人工服务');
     await shot(citizen, '1-citizen-asked-for-human');
 
-    const helper = await context.newPage();
-    helper.on('pageerror', (e) => errors.push(String(e)));
+    const helper = watchPage(await context.newPage(), 'helper', errors);
     await helper.goto(`${t.url}/`);
     await shot(helper, '0-start-page');
     await helper

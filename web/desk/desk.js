@@ -19,6 +19,7 @@
     pushed_12345: '已转12345',
     abandoned: '已放弃',
   };
+  var CLOSED = { resolved: true, pushed_12345: true, abandoned: true };
   var SENDERS = { citizen: '市民', bot: '小申', staff: '帮办', system: '系统' };
   var COMMANDS = {
     resolve: {
@@ -183,7 +184,7 @@
           if (fresh) {
             current = fresh;
             renderHead();
-          }
+          } else if (!CLOSED[current.state] && !current.gone) reloadCurrent();
         }
       })
       .catch(function (error) {
@@ -280,16 +281,40 @@
       });
   }
 
+  /** The open conversation left the queue (closed, transferred …): show its state as it is now. */
+  function reloadCurrent() {
+    var id = current.id;
+    api('GET', '/api/desk/conversations/' + encodeURIComponent(id) + '/messages?after=' + lastMessageId)
+      .then(function (body) {
+        if (current && current.id === id) body.messages.forEach(showMessage);
+        return api('GET', '/api/desk/conversations/' + encodeURIComponent(id));
+      })
+      .then(function (body) {
+        if (!current || current.id !== id) return;
+        current = body.conversation;
+        renderHead();
+      })
+      .catch(function () {
+        // No longer visible to this staff member (transferred away …): read-only from now on.
+        if (!current || current.id !== id) return;
+        current.gone = true;
+        renderHead();
+      });
+  }
+
   function renderHead() {
     $('conv-title').textContent = '#' + current.code + ' · ' + (current.itemName || '未分类事项');
     var who = current.assigneeId ? (current.assigneeId === me.id ? '我' : current.assigneeId) : '无人接单';
-    $('conv-state').textContent = (STATES[current.state] || current.state) + ' · ' + who;
+    $('conv-state').textContent =
+      (STATES[current.state] || current.state) + ' · ' + who + (current.gone ? ' · 已不在您的队列' : '');
     $('conv-sla').setAttribute(
       'data-sla',
       current.slaDueAt && !current.firstHumanResponseAt ? current.slaDueAt : '',
     );
-    $('claim').hidden = !!current.assigneeId || !can.claim;
-    var mine = current.assigneeId === me.id;
+    var closed = !!CLOSED[current.state];
+    $('claim').hidden = !!current.assigneeId || !can.claim || closed;
+    // Only the KB lookup makes sense in a conversation that is not (or no longer) one's own.
+    var mine = current.assigneeId === me.id && !closed && !current.gone;
     var controls = $('reply').querySelectorAll('textarea, button');
     for (var i = 0; i < controls.length; i += 1)
       controls[i].disabled = !can.act || (!mine && controls[i].getAttribute('data-command') !== 'kb');
@@ -320,9 +345,11 @@
     line.appendChild(el('span', { className: 'who', textContent: meta }));
     line.appendChild(el('time', { dateTime: message.createdAt, textContent: clock(message.createdAt) }));
     var body = el('div', { className: 'body' });
-    if (message.kind === 'event')
-      body.textContent = '（市民从事项页面进入：' + message.body.replace(/^item:/, '') + '）';
-    else if (message.mediaUrl && message.kind === 'image') {
+    if (message.kind === 'event') {
+      var itemId = message.body.replace(/^item:/, '');
+      var itemName = current && current.itemId === itemId && current.itemName ? current.itemName : itemId;
+      body.textContent = '（市民从事项页面进入：' + itemName + '）';
+    } else if (message.mediaUrl && message.kind === 'image') {
       var link = el('a', { href: message.mediaUrl, target: '_blank', rel: 'noopener' });
       link.appendChild(el('img', { src: message.mediaUrl, alt: '市民发送的图片', className: 'thumb' }));
       body.appendChild(link);
