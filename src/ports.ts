@@ -38,6 +38,8 @@ export interface ConversationSummary {
   itemName: string | null;
   state: ConversationState;
   assigneeId: string | null;
+  /** The assignee's display name (staff ids are for machines). */
+  assigneeName: string | null;
   createdAt: Date;
   handoffAt: Date | null;
   /** When the first-response SLA breaches (null when not running or already answered). */

@@ -25,6 +25,7 @@ export async function summarize(
       itemName: ctx.org.item(row.itemId)?.name ?? null,
       state: row.state,
       assigneeId: row.assigneeId,
+      assigneeName: row.assigneeId ? (ctx.org.staff(row.assigneeId)?.name ?? row.assigneeId) : null,
       createdAt: row.createdAt,
       handoffAt: row.handoffAt,
       slaDueAt: row.firstHumanResponseAt ? null : (flows.get(row.id)?.slaDueAt ?? null),

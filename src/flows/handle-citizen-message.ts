@@ -25,7 +25,7 @@ export async function handleCitizenMessage(
   const { conversation, created } = open
     ? { conversation: open, created: false }
     : await findOrOpenConversation(ctx, step, message.channel, message.channelUserId);
-  const messageId = await storeCitizenMessage(step, conversation, message);
+  const messageId = await storeCitizenMessage(ctx.config.items, step, conversation, message);
   if (conversation.state === 'bot') {
     await botTurn(ctx, step, conversation, message, created);
     return;
@@ -46,7 +46,7 @@ export async function handleCitizenMessage(
     step.fx.toStaff(conversation.assigneeId, {
       type: 'citizen_message',
       conversation: summary,
-      text: displayText(message),
+      text: displayText(message, ctx.config.items),
       messageId,
     });
   }
@@ -65,10 +65,10 @@ async function answerPendingPrompt(ctx: FlowContext, step: Step, message: Inboun
   const closed = await step.tx.conversations.lock(prompt.conversationId);
   if (!closed) return false;
   const citizen: Actor = { kind: 'citizen', id: message.channelUserId };
-  await storeCitizenMessage(step, closed, message);
+  await storeCitizenMessage(ctx.config.items, step, closed, message);
   await recordEvent(step, closed.id, 'resolution_feedback', citizen, {
     solved,
-    answer: displayText(message),
+    answer: displayText(message, ctx.config.items),
   });
   if (solved) {
     await sayToCitizen(step, closed, RESOLVED_THANKS, { senderKind: 'system' });

@@ -270,6 +270,7 @@ export class FakeFlows implements Flows {
       itemName: null,
       state: row.state,
       assigneeId: row.assigneeId,
+      assigneeName: row.assigneeId,
       createdAt: row.createdAt,
       handoffAt: row.handoffAt,
       slaDueAt:

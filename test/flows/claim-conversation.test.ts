@@ -115,7 +115,7 @@ describe.each(backends)('claiming on %s', (backend) => {
     expect(await h.flows.claim('zhang-wei', waiting.id)).toMatchObject({ ok: true });
     expect(await h.flows.claim('zhang-wei', waiting.id)).toMatchObject({
       ok: true,
-      conversation: { assigneeId: 'zhang-wei' },
+      conversation: { assigneeId: 'zhang-wei', assigneeName: '张伟' },
     });
     await h.flows.staffInput({ staffId: 'zhang-wei', text: '/resolve' });
     expect(await h.flows.claim('li-na', waiting.id)).toEqual({ ok: false, reason: 'closed' });

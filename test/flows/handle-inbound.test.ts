@@ -118,6 +118,10 @@ describe.each(backends)('handleInbound on %s', (backend) => {
       itemId: 'device-registration',
       inWorkingHours: true,
     });
+    // Staff read what the citizen clicked, not the button's key.
+    const transcript = await h.flows.transcript(row!.id);
+    expect(transcript.map((m) => m.body)).toContain('[选择事项] 第二类医疗器械产品注册');
+    expect(transcript.map((m) => m.body).join()).not.toContain('item:');
   });
 
   it('continues a returning citizen’s open conversation and relays their words to the assignee', async () => {
