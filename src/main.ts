@@ -27,10 +27,11 @@ import type { AppState } from './http/app-state.ts';
 import { startServer, type RunningServer } from './http/server.ts';
 import { OutboxRunner, TimerRunner } from './jobs/index.ts';
 import { type KnowledgeBase } from './kb/answer.ts';
+import { recordGap } from './kb/gap-backlog.ts';
 import { loadKnowledgeBase } from './kb/store-knowledge-base.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import type { Clock } from './ports.ts';
+import type { Clock, KbGapReason } from './ports.ts';
 import { migrate, openDatabase, type Database } from './storage/index.ts';
 import { createFlowStore, syncConfigToDatabase } from './storage/repositories/index.ts';
 
@@ -118,7 +119,13 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
     logger,
   });
   // createFlows registers its timer handlers, so it must run before timers.start().
-  const flows = createFlows({ store: createFlowStore(database), config, calendar, clock, kb, gateway, timers, logger });
+  const gaps = {
+    async recordGap(input: { question: string; item: string | null; conversationId: string; reason: KbGapReason }) {
+      const { item, ...rest } = input;
+      await recordGap(database.db, { ...rest, item: item ?? 'general' }, { clock, calendar });
+    },
+  };
+  const flows = createFlows({ store: createFlowStore(database), config, calendar, clock, kb, gateway, timers, logger, gaps });
   const auth = createDeskAuth({
     database,
     clock,

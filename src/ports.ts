@@ -68,3 +68,11 @@ export interface ChannelGateway {
   sendToCitizen(to: CitizenAddress, message: OutboundMessage): Promise<void>;
   notifyStaff(staffId: string, notification: StaffNotification): Promise<void>;
 }
+
+/** Why a question goes into the KB gap backlog (R-kb-gap: answered within 5 working days). */
+export type KbGapReason = 'low_confidence' | 'ambiguous' | 'out_of_scope' | 'not_solved';
+
+/** Where the flow reports questions the bot could not answer, for KB maintainers. */
+export interface KbGapRecorder {
+  recordGap(input: { question: string; item: string | null; conversationId: string; reason: KbGapReason }): Promise<void>;
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
 import { loadConfig } from '../src/config/index.ts';
+import { listGaps } from '../src/kb/gap-backlog.ts';
 import { createBangban } from '../src/main.ts';
 import { runCli } from './helpers/cli.ts';
 import { repoRoot } from './config/fixtures.ts';
@@ -26,6 +27,18 @@ describe('createBangban (composition root)', () => {
       // The demo knowledge base is seeded on an empty database and answers from the start.
       expect(bangban.kb.size).toBeGreaterThan(100);
       expect(bangban.kb.answer('二类医疗器械注册证有效期几年', {}).decision).toBe('answer');
+      // A question the bot cannot answer reaches the KB gap backlog, due in 5 working days.
+      await bangban.flows.handleInbound({
+        channel: 'webchat',
+        externalId: 'main-test-1',
+        channelUserId: 'citizen-main-test',
+        senderRole: 'citizen',
+        kind: 'text',
+        text: '请问贵局食堂周末对外开放吗',
+      });
+      const [gap] = await listGaps(bangban.database.db, { status: 'open' });
+      expect(gap).toMatchObject({ question: '请问贵局食堂周末对外开放吗', status: 'open' });
+      expect(gap!.dueAt.toISOString()).toBe('2026-12-04T15:59:59.999Z');
       const metrics = await fetch(`${server.url}/metrics`);
       expect(await metrics.text()).toContain('http_request_duration_seconds');
     } finally {

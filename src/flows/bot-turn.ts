@@ -5,9 +5,17 @@ import { chosenItem, isHumanRequest, itemChoices, solvedAnswer } from './citizen
 import { BOT, recordEvent, sayToCitizen, transition, type Actor } from './conversation-ops.ts';
 import type { FlowContext, Step } from './flow-context.ts';
 import { handOff, startHumanHelp } from './handoff.ts';
+import type { KbGapReason } from '../ports.ts';
 import type { ConversationRow } from './repositories.ts';
 
 const MEDIA_KINDS = new Set(['image', 'video', 'file']);
+
+/**
+ * Handoffs that mean the KB lacks an answer (R-kb-gap). Not `needs_confirmation` (the entry exists;
+ * its fact awaits checking) nor `empty_question`; `out_of_scope` without a referral entry counts,
+ * so maintainers see which other agencies' questions deserve a referral entry.
+ */
+const GAP_REASONS = new Set(['low_confidence', 'ambiguous', 'out_of_scope']);
 
 /** 小申's turn in a conversation still with the bot. */
 export async function botTurn(
@@ -72,6 +80,14 @@ async function answerQuestion(
   }
   if (decision.decision === 'handoff') {
     await recordEvent(step, conversation.id, 'bot_handoff', BOT, { reason: decision.reason });
+    if (GAP_REASONS.has(decision.reason)) {
+      step.fx.toGapBacklog({
+        question,
+        item: conversation.itemId,
+        conversationId: conversation.id,
+        reason: decision.reason as KbGapReason,
+      });
+    }
     await step.tx.flowState.save(conversation.id, { awaiting: null, botEntryId: null }, step.at);
     await handOff(ctx, step, conversation, BOT, `kb_${decision.reason}`);
     return;
@@ -89,6 +105,7 @@ async function answerQuestion(
   }
   await sayToCitizen(step, current, decision.text, { senderKind: 'bot' });
   await recordEvent(step, conversation.id, 'bot_answered', BOT, {
+    question,
     entryId: decision.entry.id,
     score: decision.score,
     itemId: current.itemId,
@@ -112,6 +129,11 @@ async function onBotFeedback(
   await step.tx.flowState.save(conversation.id, { awaiting: null }, step.at);
   if (!solved) {
     await recordEvent(step, conversation.id, 'bot_not_solved', citizen, { entryId });
+    const answered = (await step.tx.events.list(conversation.id)).filter((e) => e.type === 'bot_answered').at(-1);
+    const question = answered?.data['question'];
+    if (typeof question === 'string' && question.trim() !== '') {
+      step.fx.toGapBacklog({ question, item: conversation.itemId, conversationId: conversation.id, reason: 'not_solved' });
+    }
     await handOff(ctx, step, conversation, citizen, 'bot_not_solved');
     return;
   }

@@ -1,9 +1,10 @@
-import type { ChannelGateway, CitizenAddress, OutboundMessage, StaffNotification } from '../ports.ts';
+import type { ChannelGateway, CitizenAddress, KbGapRecorder, OutboundMessage, StaffNotification } from '../ports.ts';
 import type { FlowLogger } from './flow-deps.ts';
 
 type Effect =
   | { to: 'citizen'; address: CitizenAddress; message: OutboundMessage }
-  | { to: 'staff'; staffId: string; notification: StaffNotification };
+  | { to: 'staff'; staffId: string; notification: StaffNotification }
+  | { to: 'kb_gaps'; gap: Parameters<KbGapRecorder['recordGap']>[0] };
 
 /**
  * Messages decided inside a transaction and sent only after it commits, so nobody is told about a
@@ -20,17 +21,25 @@ export class Effects {
     this.#pending.push({ to: 'staff', staffId, notification });
   }
 
+  /** A question the bot could not answer, for the KB gap backlog. */
+  toGapBacklog(gap: Parameters<KbGapRecorder['recordGap']>[0]): void {
+    this.#pending.push({ to: 'kb_gaps', gap });
+  }
+
   /** Sends in order; a failed send is logged and does not stop the others (the change is committed). */
-  async flush(gateway: ChannelGateway, logger: FlowLogger): Promise<void> {
+  async flush(gateway: ChannelGateway, logger: FlowLogger, gaps: KbGapRecorder | null = null): Promise<void> {
     for (const effect of this.#pending.splice(0)) {
       try {
         if (effect.to === 'citizen') await gateway.sendToCitizen(effect.address, effect.message);
-        else await gateway.notifyStaff(effect.staffId, effect.notification);
+        else if (effect.to === 'staff') await gateway.notifyStaff(effect.staffId, effect.notification);
+        else await gaps?.recordGap(effect.gap);
       } catch (error) {
         const target =
           effect.to === 'citizen'
             ? { conversationId: effect.address.conversationId }
-            : { staffId: effect.staffId };
+            : effect.to === 'staff'
+              ? { staffId: effect.staffId }
+              : { conversationId: effect.gap.conversationId, gap: effect.gap.reason };
         logger.error(
           { ...target, err: error instanceof Error ? error.message : String(error) },
           'sending after commit failed',

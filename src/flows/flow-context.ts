@@ -1,6 +1,6 @@
 import type { Config } from '../config/config-types.ts';
 import type { WorkCalendar } from '../core/calendar.ts';
-import type { ChannelGateway, Clock } from '../ports.ts';
+import type { ChannelGateway, Clock, KbGapRecorder } from '../ports.ts';
 import { randomIds } from './conversation-code.ts';
 import { Effects } from './effects.ts';
 import type { FlowDeps, FlowKb, FlowLogger, IdSource } from './flow-deps.ts';
@@ -18,6 +18,7 @@ export interface FlowContext {
   logger: FlowLogger;
   ids: IdSource;
   org: Organisation;
+  gaps: KbGapRecorder | null;
 }
 
 /** One step of work: the transaction's repositories, what to send after commit, and "now". */
@@ -40,6 +41,7 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
     logger: deps.logger ?? quietLogger,
     ids: deps.ids ?? randomIds,
     org: createOrganisation(deps.config, deps.calendar),
+    gaps: deps.gaps ?? null,
   };
 }
 
@@ -47,6 +49,6 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
 export async function inTransaction<T>(ctx: FlowContext, fn: (step: Step) => Promise<T>): Promise<T> {
   const fx = new Effects();
   const result = await ctx.store.transaction((tx) => fn({ tx, fx, at: ctx.clock.now() }));
-  await fx.flush(ctx.gateway, ctx.logger);
+  await fx.flush(ctx.gateway, ctx.logger, ctx.gaps);
   return result;
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config-types.ts';
 import type { WorkCalendar } from '../core/calendar.ts';
-import type { ChannelGateway, Clock } from '../ports.ts';
+import type { ChannelGateway, Clock, KbGapRecorder } from '../ports.ts';
 import type { FlowStore } from './repositories.ts';
 
 /** The KB entry fields the flow uses (src/kb's KbEntry fits). */
@@ -63,4 +63,6 @@ export interface FlowDeps {
   timers: TimerRegistry;
   logger?: FlowLogger;
   ids?: IdSource;
+  /** The KB gap backlog; without it gaps are only visible as events. */
+  gaps?: KbGapRecorder;
 }

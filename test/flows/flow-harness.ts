@@ -2,6 +2,7 @@
  * A helper flow wired to real storage (PGlite / PostgreSQL), a ManualClock, a TimerRunner fired by
  * hand, a fake KB and a recording gateway, so a 60-second SLA runs in milliseconds.
  */
+import type { KbGapRecorder } from '../../src/ports.ts';
 import { sql } from 'drizzle-orm';
 import { beforeAll, beforeEach } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
@@ -97,6 +98,8 @@ export interface Harness {
   database: TestDatabase;
   config: Config;
   kb: ReturnType<typeof fakeKb>;
+  /** What the flow put into the KB gap backlog, in order. */
+  gaps: Parameters<KbGapRecorder['recordGap']>[0][];
   /** Builds a citizen message with a fresh external id. */
   citizen(user: string, text: string, extra?: Partial<InboundMessage>): InboundMessage;
   /** Citizen says something and it is fully processed. */
@@ -118,6 +121,7 @@ export function buildHarness(
   const gateway = new FakeChannelGateway();
   const kb = fakeKb([PREP_MATERIALS, SOCIAL_SECURITY_REFERRAL]);
   const calendar = calendarFromConfig(config);
+  const gaps: Harness['gaps'] = [];
   const wire = (db: Database) => {
     const runner = new TimerRunner({ database: db, clock, listen: false });
     const flows = createFlows({
@@ -128,6 +132,7 @@ export function buildHarness(
       kb,
       gateway,
       timers: runner,
+      gaps: { recordGap: async (gap) => void gaps.push(gap) },
       ...(options.ids ? { ids: options.ids } : {}),
     });
     return { flows, runner };
@@ -151,6 +156,7 @@ export function buildHarness(
     database,
     config,
     kb,
+    gaps,
     citizen,
     async say(user, text) {
       await flows.handleInbound(citizen(user, text));

@@ -225,4 +225,30 @@ describe.each(backends)('handleInbound on %s', (backend) => {
     );
     expect(await h.database.db.select().from(inbox)).toEqual([]);
   });
+
+  it('puts questions the bot could not answer into the KB gap backlog, with the original question on “2 没解决”', async () => {
+    const { h } = harness;
+    const before = h.gaps.length;
+    await h.say('g1', '药品委托生产的质量协议模板在哪里下载');
+    const [unanswered] = await conversationsOf(h, 'g1');
+    expect(h.gaps.slice(before)).toEqual([
+      { question: '药品委托生产的质量协议模板在哪里下载', item: null, conversationId: unanswered!.id, reason: 'low_confidence' },
+    ]);
+
+    await h.say('g2', '制剂注册需要哪些材料');
+    await h.say('g2', '2');
+    const [answered] = await conversationsOf(h, 'g2');
+    expect(h.gaps.at(-1)).toEqual({
+      question: '制剂注册需要哪些材料',
+      item: PREP,
+      conversationId: answered!.id,
+      reason: 'not_solved',
+    });
+
+    // A referral (another agency's business) is an answer, not a gap.
+    const count = h.gaps.length;
+    await h.say('g3', '社保怎么交');
+    expect(h.gaps).toHaveLength(count);
+  });
 });
+
