@@ -3,7 +3,7 @@
  * row naming the fields in Chinese or English, one entry per row. Rows are validated by the same
  * schema as the YAML files; problems name the spreadsheet row and the header as written.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { validateKbDocument } from './entry.ts';
 import type { KbImportIssue } from './import-issue.ts';
 import {
@@ -30,7 +30,9 @@ export async function readXlsxKbFile(
   file: string,
   onRows?: (rows: number) => void,
 ): Promise<FileReadResult> {
-  const workbook = new ExcelJS.Workbook();
+  // Loaded on first use: exceljs takes ~0.5 s to import, which `bangban start` should not pay.
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   try {
     await workbook.xlsx.readFile(filePath);
   } catch (error) {
