@@ -19,7 +19,10 @@ module.exports = {
       name: 'core-no-node-io-builtins',
       severity: 'error',
       from: { path: '^src/core' },
-      to: { dependencyTypes: ['core'], path: '^(fs|net|http|https|child_process|dgram|dns|tls|worker_threads|node:fs|node:net|node:http|node:https|node:child_process|node:dgram|node:dns|node:tls|node:worker_threads)' },
+      to: {
+        dependencyTypes: ['core'],
+        path: '^(fs|net|http|https|child_process|dgram|dns|tls|worker_threads|node:fs|node:net|node:http|node:https|node:child_process|node:dgram|node:dns|node:tls|node:worker_threads)',
+      },
     },
     {
       name: 'flows-only-core-and-ports',

@@ -20,11 +20,23 @@ export default tseslint.config(
   {
     // Plain Node scripts (the CLI launcher, the bench runner).
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', module: 'writable', require: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', module: 'writable', require: 'readonly' },
+    },
   },
   {
     // Outside core/flows reading the wall clock is allowed (composition root, jobs runtime, CLI, tests, bench).
-    files: ['src/cli/**', 'src/main.ts', 'src/clock.ts', 'src/http/**', 'src/storage/**', 'test/**', 'bench/**', 'bin/**', 'adapters/**'],
+    files: [
+      'src/cli/**',
+      'src/main.ts',
+      'src/clock.ts',
+      'src/http/**',
+      'src/storage/**',
+      'test/**',
+      'bench/**',
+      'bin/**',
+      'adapters/**',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -27,10 +27,15 @@ export function createChannelRouter(options: ChannelRouterOptions): ChannelGatew
     },
     async notifyStaff(staffId, notification) {
       // One broken work-chat channel must not keep the desk (or the others) from hearing about it.
-      const results = await Promise.allSettled(options.staff.map((n) => n.notifyStaff(staffId, notification)));
+      const results = await Promise.allSettled(
+        options.staff.map((n) => n.notifyStaff(staffId, notification)),
+      );
       const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       for (const failure of failures) {
-        options.logger.warn({ err: failure.reason, staffId, type: notification.type }, 'staff notification failed on one channel');
+        options.logger.warn(
+          { err: failure.reason, staffId, type: notification.type },
+          'staff notification failed on one channel',
+        );
       }
       if (failures.length > 0 && failures.length === results.length) throw failures[0]!.reason;
     },

@@ -73,12 +73,19 @@ export interface Bangban {
 /** Years the calendar should already know about: this one and, from November on, the next. */
 function calendarWarnings(calendar: WorkCalendar, clock: Clock): string[] {
   const now = clock.now();
-  const year = Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(now));
-  const month = Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', month: 'numeric' }).format(now));
+  const year = Number(
+    new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(now),
+  );
+  const month = Number(
+    new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', month: 'numeric' }).format(now),
+  );
   const needed = month >= 11 ? [year, year + 1] : [year];
   return needed
     .filter((y) => !calendar.hasDataForYear(y))
-    .map((y) => `no holiday data for ${y}: add calendar.years.${y} (holidays and make-up workdays) to the config`);
+    .map(
+      (y) =>
+        `no holiday data for ${y}: add calendar.years.${y} (holidays and make-up workdays) to the config`,
+    );
 }
 
 export async function createBangban(options: BangbanOptions): Promise<Bangban> {
@@ -120,20 +127,51 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
   });
   // createFlows registers its timer handlers, so it must run before timers.start().
   const gaps = {
-    async recordGap(input: { question: string; item: string | null; conversationId: string; reason: KbGapReason }) {
+    async recordGap(input: {
+      question: string;
+      item: string | null;
+      conversationId: string;
+      reason: KbGapReason;
+    }) {
       const { item, ...rest } = input;
       await recordGap(database.db, { ...rest, item: item ?? 'general' }, { clock, calendar });
     },
   };
-  const flows = createFlows({ store: createFlowStore(database), config, calendar, clock, kb, gateway, timers, logger, gaps });
+  const flows = createFlows({
+    store: createFlowStore(database),
+    config,
+    calendar,
+    clock,
+    kb,
+    gateway,
+    timers,
+    logger,
+    gaps,
+  });
   const auth = createDeskAuth({
     database,
     clock,
     loginSecret: await loadDeskSecret({ env: options.env ?? process.env, dataDir: config.server.dataDir }),
   });
   const routers = [
-    createWebchatRouter({ database, flows, clock, logger, hub: webchatHub, media, itemIds: config.items.map((i) => i.id) }),
-    createDeskRouter({ database, flows, auth, hub: deskHub, clock, demo, resolveMedia: (ref) => media.open(ref) }),
+    createWebchatRouter({
+      database,
+      flows,
+      clock,
+      logger,
+      hub: webchatHub,
+      media,
+      itemIds: config.items.map((i) => i.id),
+    }),
+    createDeskRouter({
+      database,
+      flows,
+      auth,
+      hub: deskHub,
+      clock,
+      demo,
+      resolveMedia: (ref) => media.open(ref),
+    }),
     openApiRouter(),
     createStartPageRouter({ staff: config.staff, items: config.items, demo }),
   ];

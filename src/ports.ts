@@ -59,7 +59,14 @@ export type StaffNotification =
   | { type: 'claimed'; conversation: ConversationSummary; byStaffId: string; byName: string }
   | { type: 'closed'; conversation: ConversationSummary }
   /** /consult (back-office expert, 后台支撑) or /tech (技术人员): a helper asks for support on a conversation. */
-  | { type: 'consult'; kind: 'expert' | 'tech'; conversation: ConversationSummary; fromStaffId: string; fromName: string; text: string }
+  | {
+      type: 'consult';
+      kind: 'expert' | 'tech';
+      conversation: ConversationSummary;
+      fromStaffId: string;
+      fromName: string;
+      text: string;
+    }
   /** Answers to staff commands (/list output, usage errors …). */
   | { type: 'info'; text: string; conversationId?: string };
 
@@ -74,5 +81,10 @@ export type KbGapReason = 'low_confidence' | 'ambiguous' | 'out_of_scope' | 'not
 
 /** Where the flow reports questions the bot could not answer, for KB maintainers. */
 export interface KbGapRecorder {
-  recordGap(input: { question: string; item: string | null; conversationId: string; reason: KbGapReason }): Promise<void>;
+  recordGap(input: {
+    question: string;
+    item: string | null;
+    conversationId: string;
+    reason: KbGapReason;
+  }): Promise<void>;
 }

@@ -8,7 +8,12 @@ import { repoRoot } from './config/fixtures.ts';
 function cruise(...paths: string[]) {
   return spawnSync(
     process.execPath,
-    [path.join(repoRoot, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), ...paths, '--config', '.dependency-cruiser.cjs'],
+    [
+      path.join(repoRoot, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'),
+      ...paths,
+      '--config',
+      '.dependency-cruiser.cjs',
+    ],
     { cwd: repoRoot, encoding: 'utf8' },
   );
 }

@@ -4,7 +4,12 @@ import type { CitizenAddress, StaffNotification } from '../src/ports.ts';
 
 const to: CitizenAddress = { channel: 'webchat', citizenUserId: 's1', conversationId: 'c1' };
 const info: StaffNotification = { type: 'info', text: 'hi' };
-const logger = { warnings: [] as unknown[], warn(obj: object) { this.warnings.push(obj); } };
+const logger = {
+  warnings: [] as unknown[],
+  warn(obj: object) {
+    this.warnings.push(obj);
+  },
+};
 
 describe('createChannelRouter', () => {
   it('sends to the citizen on the channel they wrote from', async () => {
@@ -16,9 +21,9 @@ describe('createChannelRouter', () => {
     });
     await router.sendToCitizen(to, { kind: 'text', text: 'x' });
     expect(sent).toEqual(['web:s1']);
-    await expect(router.sendToCitizen({ ...to, channel: 'wechat_oa' }, { kind: 'text', text: 'x' })).rejects.toThrow(
-      /wechat_oa is not switched on/,
-    );
+    await expect(
+      router.sendToCitizen({ ...to, channel: 'wechat_oa' }, { kind: 'text', text: 'x' }),
+    ).rejects.toThrow(/wechat_oa is not switched on/);
   });
 
   it('tells every staff channel and survives one failing', async () => {

@@ -65,7 +65,9 @@ describe('createBangban (composition root)', () => {
     const file = path.join(folder, 'bad.yaml');
     writeFileSync(file, 'server: { port: "x" }\n');
     try {
-      const result = await runCli(['start', '--config', file], { env: { DATA_DIR: path.join(folder, 'data') } });
+      const result = await runCli(['start', '--config', file], {
+        env: { DATA_DIR: path.join(folder, 'data') },
+      });
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('server.port');
       const { existsSync } = await import('node:fs');

@@ -3,7 +3,11 @@ import { isAppError, type ErrorCode } from '../core/errors.ts';
 import { CliUsageError, wantsHelp, type CliCommand, type CliIo } from './command.ts';
 import { commands } from './commands/index.ts';
 
-const OPERATOR_ERRORS = new Set<ErrorCode>(['config_invalid', 'calendar_data_missing', 'storage_unavailable']);
+const OPERATOR_ERRORS = new Set<ErrorCode>([
+  'config_invalid',
+  'calendar_data_missing',
+  'storage_unavailable',
+]);
 
 function topLevelHelp(list: readonly CliCommand[]): string {
   const width = Math.max(...list.map((c) => c.name.length));
@@ -13,7 +17,7 @@ function topLevelHelp(list: readonly CliCommand[]): string {
     'Commands:',
     ...list.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `bangban <command> --help` for a command\'s options.',
+    "Run `bangban <command> --help` for a command's options.",
     'Environment: DATABASE_URL (PostgreSQL; unset = embedded PGlite under DATA_DIR), DATA_DIR (default ./data),',
     '  PORT (3000), HOST, BANGBAN_CONFIG (config file), LOG_LEVEL (info).',
     '',
@@ -31,7 +35,15 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     io.stderr.write(`bangban: unknown command '${name}'\n\n${topLevelHelp(commands)}`);
     return 2;
   }
-  if (wantsHelp(rest) && !rest.slice(0, rest.findIndex((a) => a === '--help' || a === '-h')).some((a) => !a.startsWith('-'))) {
+  if (
+    wantsHelp(rest) &&
+    !rest
+      .slice(
+        0,
+        rest.findIndex((a) => a === '--help' || a === '-h'),
+      )
+      .some((a) => !a.startsWith('-'))
+  ) {
     io.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);
     return 0;
   }
@@ -48,7 +60,9 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       io.stderr.write(`bangban ${name}: ${error.message}\n`);
       return 2;
     }
-    io.stderr.write(`bangban ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr.write(
+      `bangban ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 1;
   }
 }
@@ -60,5 +74,11 @@ function isParseArgsError(error: unknown): error is Error {
 }
 
 function defaultIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+  };
 }

@@ -8,7 +8,8 @@ export interface HelperCandidate {
   lastAssignedAt: Date | null;
 }
 
-export type PickResult = { ok: true; staffId: string } | { ok: false; reason: 'no_helper_on_duty' | 'all_at_capacity' };
+export type PickResult =
+  { ok: true; staffId: string } | { ok: false; reason: 'no_helper_on_duty' | 'all_at_capacity' };
 
 /**
  * Candidates must already be on the rota now, not on leave and within working hours; this applies

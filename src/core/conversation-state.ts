@@ -3,7 +3,8 @@
  * event by the caller; this module only decides whether a transition is allowed.
  */
 
-export type ConversationState = 'bot' | 'queued' | 'assigned' | 'active' | 'resolved' | 'pushed_12345' | 'abandoned';
+export type ConversationState =
+  'bot' | 'queued' | 'assigned' | 'active' | 'resolved' | 'pushed_12345' | 'abandoned';
 
 export const OPEN_STATES: readonly ConversationState[] = ['bot', 'queued', 'assigned', 'active'];
 export const CLOSED_STATES: readonly ConversationState[] = ['resolved', 'pushed_12345', 'abandoned'];

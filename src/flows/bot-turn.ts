@@ -129,10 +129,17 @@ async function onBotFeedback(
   await step.tx.flowState.save(conversation.id, { awaiting: null }, step.at);
   if (!solved) {
     await recordEvent(step, conversation.id, 'bot_not_solved', citizen, { entryId });
-    const answered = (await step.tx.events.list(conversation.id)).filter((e) => e.type === 'bot_answered').at(-1);
+    const answered = (await step.tx.events.list(conversation.id))
+      .filter((e) => e.type === 'bot_answered')
+      .at(-1);
     const question = answered?.data['question'];
     if (typeof question === 'string' && question.trim() !== '') {
-      step.fx.toGapBacklog({ question, item: conversation.itemId, conversationId: conversation.id, reason: 'not_solved' });
+      step.fx.toGapBacklog({
+        question,
+        item: conversation.itemId,
+        conversationId: conversation.id,
+        reason: 'not_solved',
+      });
     }
     await handOff(ctx, step, conversation, citizen, 'bot_not_solved');
     return;

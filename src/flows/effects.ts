@@ -1,4 +1,10 @@
-import type { ChannelGateway, CitizenAddress, KbGapRecorder, OutboundMessage, StaffNotification } from '../ports.ts';
+import type {
+  ChannelGateway,
+  CitizenAddress,
+  KbGapRecorder,
+  OutboundMessage,
+  StaffNotification,
+} from '../ports.ts';
 import type { FlowLogger } from './flow-deps.ts';
 
 type Effect =

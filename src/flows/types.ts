@@ -6,15 +6,14 @@ import type { InboundMessage } from '../core/inbound.ts';
 import type { ConversationSummary } from '../ports.ts';
 
 export type ReceiveResult =
-  | { ok: true; duplicate: false; inboxId: number }
-  | { ok: true; duplicate: true; inboxId: number };
+  { ok: true; duplicate: false; inboxId: number } | { ok: true; duplicate: true; inboxId: number };
 
 export type ClaimResult =
-  | { ok: true; conversation: ConversationSummary }
-  | { ok: false; reason: ClaimFailure };
+  { ok: true; conversation: ConversationSummary } | { ok: false; reason: ClaimFailure };
 
 /** `not_waiting`: still with the bot (no handoff yet), so there is nothing to claim. */
-export type ClaimFailure = 'not_found' | 'already_claimed' | 'closed' | 'not_on_duty' | 'at_capacity' | 'not_waiting';
+export type ClaimFailure =
+  'not_found' | 'already_claimed' | 'closed' | 'not_on_duty' | 'at_capacity' | 'not_waiting';
 
 export type StaffInputResult =
   | { ok: true; action: string; conversationId?: string }

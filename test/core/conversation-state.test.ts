@@ -18,7 +18,11 @@ describe('conversation state machine', () => {
     for (const from of ['resolved', 'abandoned'] as const) {
       expect(nextState(from, 'assign')).toMatchObject({ ok: false, reason: 'transition_not_allowed' });
     }
-    expect(nextState('pushed_12345', 'return_to_queue')).toEqual({ ok: true, from: 'pushed_12345', to: 'queued' });
+    expect(nextState('pushed_12345', 'return_to_queue')).toEqual({
+      ok: true,
+      from: 'pushed_12345',
+      to: 'queued',
+    });
     expect(nextState('bot', 'first_response')).toMatchObject({ ok: false });
   });
 

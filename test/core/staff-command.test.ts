@@ -30,11 +30,14 @@ describe('parseStaffCommand', () => {
     expect(parseStaffCommand(input)).toEqual({ ok: true, command });
   });
 
-  it.each(['/12345', '/transfer', '/switch', '/kb', '/note  ', '转派'])('%s without its argument is refused', (input) => {
-    const result = parseStaffCommand(input);
-    expect(result).toMatchObject({ ok: false, reason: 'missing_argument' });
-    expect(result.ok ? '' : result.usage).toContain('用法');
-  });
+  it.each(['/12345', '/transfer', '/switch', '/kb', '/note  ', '转派'])(
+    '%s without its argument is refused',
+    (input) => {
+      const result = parseStaffCommand(input);
+      expect(result).toMatchObject({ ok: false, reason: 'missing_argument' });
+      expect(result.ok ? '' : result.usage).toContain('用法');
+    },
+  );
 
   it('refuses unknown slash commands and empty input', () => {
     expect(parseStaffCommand('/foo bar')).toMatchObject({ ok: false, reason: 'unknown_command' });

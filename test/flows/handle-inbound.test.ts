@@ -232,7 +232,12 @@ describe.each(backends)('handleInbound on %s', (backend) => {
     await h.say('g1', '药品委托生产的质量协议模板在哪里下载');
     const [unanswered] = await conversationsOf(h, 'g1');
     expect(h.gaps.slice(before)).toEqual([
-      { question: '药品委托生产的质量协议模板在哪里下载', item: null, conversationId: unanswered!.id, reason: 'low_confidence' },
+      {
+        question: '药品委托生产的质量协议模板在哪里下载',
+        item: null,
+        conversationId: unanswered!.id,
+        reason: 'low_confidence',
+      },
     ]);
 
     await h.say('g2', '制剂注册需要哪些材料');
@@ -251,4 +256,3 @@ describe.each(backends)('handleInbound on %s', (backend) => {
     expect(h.gaps).toHaveLength(count);
   });
 });
-

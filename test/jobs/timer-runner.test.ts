@@ -139,10 +139,19 @@ describe.each(backends)('TimerRunner on %s (injected clock)', (backend) => {
   });
 
   it('schedules several timers in one call, each key once', async () => {
-    const remind = (key: string, ms: number, payload?: string) => ({ key, kind: 'remind', dueAt: at(ms), payload });
-    expect(await runner.scheduleMany([remind('m:30', 300), remind('m:50', 500), remind('m:30', 100)])).toEqual({ scheduled: 2 });
+    const remind = (key: string, ms: number, payload?: string) => ({
+      key,
+      kind: 'remind',
+      dueAt: at(ms),
+      payload,
+    });
+    expect(
+      await runner.scheduleMany([remind('m:30', 300), remind('m:50', 500), remind('m:30', 100)]),
+    ).toEqual({ scheduled: 2 });
     expect(await runner.scheduleMany([remind('m:30', 50), remind('m:60', 600)])).toEqual({ scheduled: 1 });
-    const replaced = await runner.scheduleMany([remind('m:50', 900, 'old'), remind('m:50', 200, 'new')], { mode: 'replace' });
+    const replaced = await runner.scheduleMany([remind('m:50', 900, 'old'), remind('m:50', 200, 'new')], {
+      mode: 'replace',
+    });
     expect(replaced).toEqual({ scheduled: 1 });
     await advance(1000);
     expect(fired.map((t) => [t.key, t.dueAt, t.payload])).toEqual([

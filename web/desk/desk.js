@@ -304,7 +304,11 @@
 
   function renderHead() {
     $('conv-title').textContent = '#' + current.code + ' · ' + (current.itemName || '未分类事项');
-    var who = current.assigneeId ? (current.assigneeId === me.id ? '我' : current.assigneeName || current.assigneeId) : '无人接单';
+    var who = current.assigneeId
+      ? current.assigneeId === me.id
+        ? '我'
+        : current.assigneeName || current.assigneeId
+      : '无人接单';
     $('conv-state').textContent =
       (STATES[current.state] || current.state) + ' · ' + who + (current.gone ? ' · 已不在您的队列' : '');
     $('conv-sla').setAttribute(

@@ -6,4 +6,10 @@ import { staffCommand } from './staff.ts';
 import { startCommand } from './start.ts';
 
 /** Every `bangban` command, in the order `--help` lists them. */
-export const commands: readonly CliCommand[] = [startCommand, migrateCommand, calendarCommand, kbCommand, staffCommand];
+export const commands: readonly CliCommand[] = [
+  startCommand,
+  migrateCommand,
+  calendarCommand,
+  kbCommand,
+  staffCommand,
+];

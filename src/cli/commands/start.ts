@@ -31,7 +31,12 @@ export const startCommand: CliCommand = {
   summary: 'Run the server (embedded PostgreSQL unless DATABASE_URL is set)',
   help: HELP,
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { config: { type: 'string' }, demo: { type: 'boolean', default: false } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      args,
+      options: { config: { type: 'string' }, demo: { type: 'boolean', default: false } },
+      strict: true,
+      allowPositionals: false,
+    });
     const config = loadConfig({ env: io.env, file: values.config, cwd: io.cwd });
     const demo = values.demo === true || io.env.BANGBAN_DEMO === '1';
     const bangban = await createBangban({ config, demo, env: io.env });
@@ -41,17 +46,22 @@ export const startCommand: CliCommand = {
         `bangban is running on ${server.url} (database: ${bangban.database.kind} at ${bangban.database.location})`,
         `  start page: ${server.url}/   (widget demo: ${server.url}/demo, staff desk: ${server.url}/desk)`,
         `  health:  ${server.url}/healthz    metrics: ${server.url}/metrics`,
-        ...(demo ? ['  demo mode: every item is staffed around the clock; one-click desk logins on the start page'] : []),
+        ...(demo
+          ? ['  demo mode: every item is staffed around the clock; one-click desk logins on the start page']
+          : []),
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),
     );
     // Stays alive until a signal; the handler closes everything, then the process exits.
     await new Promise<void>((resolve) => {
-      onShutdownSignals(async () => {
-        await bangban.close();
-        resolve();
-      }, { logger: bangban.logger });
+      onShutdownSignals(
+        async () => {
+          await bangban.close();
+          resolve();
+        },
+        { logger: bangban.logger },
+      );
     });
     return 0;
   },
