@@ -8,18 +8,9 @@ import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { AppError } from '../core/errors.ts';
+import { KB_COLUMNS, KB_STATUSES, type KbColumn, type KbStatus } from '../core/kb-vocabulary.ts';
 
-/** The seven columns (栏目) of the 一网通办 knowledge base. */
-export const KB_COLUMNS = [
-  '网上办事指引',
-  '常见问题',
-  '政务百科词条',
-  '政策文件',
-  '通知公告',
-  '热线电话',
-  '部门信息',
-] as const;
-export type KbColumn = (typeof KB_COLUMNS)[number];
+export { KB_COLUMNS, KB_STATUSES, type KbColumn, type KbStatus } from '../core/kb-vocabulary.ts';
 
 /** The five service items plus `general` (KB entries that belong to no single item). */
 export const KB_ITEMS = [
@@ -43,8 +34,6 @@ export const KB_DEPARTMENTS = [
   'service-center',
 ] as const;
 
-export const KB_STATUSES = ['draft', 'published', 'retired'] as const;
-export type KbStatus = (typeof KB_STATUSES)[number];
 
 /** One knowledge-base entry (知识库条目) after validation; `item` is always resolved. */
 export interface KbEntry {

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
-import { KB_COLUMNS, KB_STATUSES, type KbColumn } from '../../src/kb/entry.ts';
+import type { KbColumn } from '../../src/kb/entry.ts';
 import {
   countEntries,
   getEntry,
@@ -11,14 +11,8 @@ import {
   upsertEntries,
 } from '../../src/kb/store.ts';
 import { queryRows } from '../../src/storage/database.ts';
-import { KB_ENTRY_COLUMNS, KB_ENTRY_STATUSES } from '../../src/storage/schema/index.ts';
 import { makeEntries, makeEntry } from '../fixtures/kb/entries.ts';
 import { backends, useTestDatabase } from '../helpers/db.ts';
-
-it('the table CHECK lists equal the entry format lists', () => {
-  expect([...KB_ENTRY_COLUMNS]).toEqual([...KB_COLUMNS]);
-  expect([...KB_ENTRY_STATUSES]).toEqual([...KB_STATUSES]);
-});
 
 describe.each(backends)('KB store on %s', (backend) => {
   const test = useTestDatabase(backend);

@@ -12,19 +12,8 @@ import {
   timestamp,
   unique,
 } from 'drizzle-orm/pg-core';
+import { KB_COLUMNS, KB_STATUSES } from '../../core/kb-vocabulary.ts';
 import { isOneOf } from './checks.ts';
-
-/** Same lists as src/kb/entry.ts (test/kb/store.test.ts keeps them equal). */
-export const KB_ENTRY_COLUMNS = [
-  '网上办事指引',
-  '常见问题',
-  '政务百科词条',
-  '政策文件',
-  '通知公告',
-  '热线电话',
-  '部门信息',
-] as const;
-export const KB_ENTRY_STATUSES = ['draft', 'published', 'retired'] as const;
 
 /** Why a question landed in the gap backlog (the bot's handoff reasons plus the citizen's "2 not solved"). */
 export const KB_GAP_REASONS = [
@@ -63,7 +52,7 @@ export const kbEntries = pgTable(
     sourceUrl: text('source_url'),
     effectiveDate: date('effective_date', { mode: 'string' }),
     publishDate: date('publish_date', { mode: 'string' }),
-    status: text('status', { enum: KB_ENTRY_STATUSES }).notNull(),
+    status: text('status', { enum: KB_STATUSES }).notNull(),
     maintainer: text('maintainer').notNull(),
     needsConfirmation: boolean('needs_confirmation').notNull().default(false),
     facts: text('facts')
@@ -75,8 +64,8 @@ export const kbEntries = pgTable(
     updatedBy: text('updated_by').notNull(),
   },
   (t) => [
-    check('kb_entries_column_check', isOneOf(t.column, KB_ENTRY_COLUMNS)),
-    check('kb_entries_status_check', isOneOf(t.status, KB_ENTRY_STATUSES)),
+    check('kb_entries_column_check', isOneOf(t.column, KB_COLUMNS)),
+    check('kb_entries_status_check', isOneOf(t.status, KB_STATUSES)),
     check('kb_entries_version_check', sql`${t.version} >= 1`),
     index('kb_entries_status_item_idx').on(t.status, t.item),
   ],
