@@ -16,3 +16,4 @@ export * from './conversations.ts';
 export * from './durable-work.ts';
 export * from './access.ts';
 export * from './kb.ts';
+export * from './wecom.ts';

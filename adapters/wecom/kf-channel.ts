@@ -1,0 +1,199 @@
+/**
+ * 微信客服 (citizens writing from WeChat): pulling messages after a `kf_msg_or_event` callback,
+ * and replying through kf/send_msg inside the 48 h / 5-reply window. Both run from the outbox, so
+ * a sync survives a crash after the ack and a reply survives WeCom being down.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CitizenSender } from '../../src/channel-router.ts';
+import type { Flows } from '../../src/flows/types.ts';
+import type { Deliverer } from '../../src/jobs/outbox-runner.ts';
+import type { Clock, OutboundMessage } from '../../src/ports.ts';
+import type { Db } from '../../src/storage/database.ts';
+import type { WecomApiClient } from './api-client.ts';
+import type { KfMessage } from './api-types.ts';
+import { kfToInbound, KF_ORIGIN_CITIZEN, KF_ORIGIN_EVENT } from './kf-parse.ts';
+import { loadCursor, recordCitizenMessage, saveCursor, takeReplySlot, type ReplySlot } from './kf-store.ts';
+import { WECOM_OUTBOX, type Enqueue, type KfSendPayload, type KfSyncPayload } from './outbox-kinds.ts';
+
+/** A runaway `has_more` must not hold the outbox lease forever; the next callback continues. */
+const MAX_PAGES_PER_SYNC = 50;
+
+export interface KfLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export function createKfSyncDeliverer(deps: {
+  client: WecomApiClient;
+  db: Db;
+  flows: Pick<Flows, 'receive'>;
+  clock: Clock;
+  logger: KfLogger;
+  welcomeCodes: WelcomeCodes;
+}): Deliverer<KfSyncPayload> {
+  // One sync per account at a time in this process: two would read the same cursor.
+  const chains = new Map<string, Promise<void>>();
+  const syncOnce = async ({ openKfId, token }: KfSyncPayload): Promise<void> => {
+    let cursor = await loadCursor(deps.db, openKfId);
+    for (let page = 0; page < MAX_PAGES_PER_SYNC; page += 1) {
+      const result = await deps.client.kfSyncMsg({ openKfId, token, ...(cursor ? { cursor } : {}) });
+      for (const item of result.messages) {
+        // Before the message is handed over: the bot's answer to it needs the reopened window.
+        if (item.origin === KF_ORIGIN_CITIZEN && item.external_userid)
+          await recordCitizenMessage(deps.db, {
+            externalUserId: item.external_userid,
+            openKfId,
+            msgId: item.msgid,
+            sentAt: new Date(item.send_time * 1000),
+          });
+        const event = item.origin === KF_ORIGIN_EVENT ? item.event : undefined;
+        if (event?.event_type === 'enter_session' && event.welcome_code && event.external_userid)
+          deps.welcomeCodes.remember(event.external_userid, openKfId, event.welcome_code);
+        if (event?.event_type === 'msg_send_fail')
+          deps.logger.warn(
+            { openKfId, failMsgId: event.fail_msgid, failType: event.fail_type },
+            '微信客服 reply was not delivered',
+          );
+        const message = kfToInbound(item);
+        // Stored before the cursor moves: a crash here re-reads the page and the inbox drops repeats.
+        if (message) await deps.flows.receive(message);
+      }
+      if (result.nextCursor) {
+        cursor = result.nextCursor;
+        await saveCursor(deps.db, openKfId, cursor, deps.clock.now());
+      }
+      if (!result.hasMore) return;
+    }
+    deps.logger.warn(
+      { openKfId },
+      'kf/sync_msg still has more after the page limit; continuing on the next callback',
+    );
+  };
+  return (payload) => {
+    const previous = chains.get(payload.openKfId) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => syncOnce(payload));
+    chains.set(payload.openKfId, run);
+    void run
+      .finally(() => {
+        if (chains.get(payload.openKfId) === run) chains.delete(payload.openKfId);
+      })
+      .catch(() => undefined);
+    return run;
+  };
+}
+
+export const createKfSendDeliverer =
+  (client: WecomApiClient): Deliverer<KfSendPayload> =>
+  async (payload) => {
+    if (payload.welcomeCode) await client.kfSendMsgOnEvent(payload.welcomeCode, payload.message);
+    else await client.kfSendMsg(payload.message);
+  };
+
+/** welcome_code lives 20 s and may be used once (protocols §5.8). */
+const WELCOME_CODE_MS = 20_000;
+
+/**
+ * Welcome codes from `enter_session` events, per citizen, in memory: the bot's welcome is decided
+ * right after the event is received, in the same process, well inside the code's 20 s.
+ */
+export class WelcomeCodes {
+  readonly #codes = new Map<string, { code: string; openKfId: string; until: number }>();
+  readonly #clock: Clock;
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  remember(externalUserId: string, openKfId: string, code: string): void {
+    this.#codes.set(externalUserId, { code, openKfId, until: this.#clock.now().getTime() + WELCOME_CODE_MS });
+  }
+
+  /** The citizen's unexpired code, used up by taking it. */
+  take(externalUserId: string): { code: string; openKfId: string } | undefined {
+    const entry = this.#codes.get(externalUserId);
+    this.#codes.delete(externalUserId);
+    return entry && entry.until > this.#clock.now().getTime() ? entry : undefined;
+  }
+}
+
+/** msgid for kf/send_msg: ≤ 32 of [0-9a-zA-Z_-]. */
+const kfMsgId = () => randomUUID().replaceAll('-', '');
+
+/** OutboundMessage → kf/send_msg body; choices become a msgmenu whose clicks come back as their keys. */
+export function toKfMessage(touser: string, openKfId: string, message: OutboundMessage): KfMessage {
+  const base = { touser, open_kfid: openKfId, msgid: kfMsgId() };
+  if (message.kind !== 'text') {
+    const media = { media_id: message.mediaRef };
+    switch (message.kind) {
+      case 'image':
+        return { ...base, msgtype: 'image', image: media };
+      case 'voice':
+        return { ...base, msgtype: 'voice', voice: media };
+      case 'video':
+        return { ...base, msgtype: 'video', video: media };
+      case 'file':
+        return { ...base, msgtype: 'file', file: media };
+    }
+  }
+  if (message.choices && message.choices.length > 0) {
+    return {
+      ...base,
+      msgtype: 'msgmenu',
+      msgmenu: {
+        head_content: message.text,
+        list: message.choices.map((choice) => ({
+          type: 'click',
+          click: { id: choice.key, content: choice.label },
+        })),
+      },
+    };
+  }
+  return { ...base, msgtype: 'text', text: { content: message.text } };
+}
+
+const REFUSED: Record<Exclude<ReplySlot, { ok: true }>['reason'], string> = {
+  unknown_citizen: '该服务对象未通过微信客服留言，无法回复。',
+  window_closed: '服务对象已超过 48 小时未发言，微信客服无法再发送消息，请改用电话或待其再次留言。',
+  reply_limit: '微信客服规则：服务对象每发一条消息，最多可回复 5 条。请等待服务对象回复后再发送。',
+};
+
+/**
+ * `sendToCitizen` for channel 'wecom_kf'. Takes a reply slot first (48 h / 5 per citizen
+ * message); without one the message is not sent and `tellStaff` explains why to whoever sent it.
+ */
+export function createKfCitizenSender(deps: {
+  db: Db;
+  enqueue: Enqueue;
+  clock: Clock;
+  logger: KfLogger;
+  welcomeCodes: WelcomeCodes;
+  tellStaff(conversationId: string, text: string): Promise<void>;
+}): CitizenSender {
+  return {
+    async sendToCitizen(to, message) {
+      const slot = await takeReplySlot(deps.db, to.citizenUserId, deps.clock.now());
+      const welcome = slot.ok ? undefined : deps.welcomeCodes.take(to.citizenUserId);
+      if (welcome) {
+        // The citizen opened the chat but has not written: the welcome code is the one way to answer.
+        const kf = toKfMessage(to.citizenUserId, welcome.openKfId, message);
+        const payload: KfSendPayload = {
+          message: kf,
+          conversationId: to.conversationId,
+          welcomeCode: welcome.code,
+        };
+        await deps.enqueue({ kind: WECOM_OUTBOX.kfSend, payload, idempotencyKey: `wecom:kf:${kf.msgid}` });
+        return;
+      }
+      if (!slot.ok) {
+        deps.logger.warn(
+          { conversationId: to.conversationId, reason: slot.reason },
+          '微信客服 reply not sent',
+        );
+        await deps.tellStaff(to.conversationId, REFUSED[slot.reason]);
+        return;
+      }
+      const kf = toKfMessage(to.citizenUserId, slot.openKfId, message);
+      const payload: KfSendPayload = { message: kf, conversationId: to.conversationId };
+      await deps.enqueue({ kind: WECOM_OUTBOX.kfSend, payload, idempotencyKey: `wecom:kf:${kf.msgid}` });
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock, StaffNotification } from '../../src/ports.ts';
+import type { StaffNotifier } from '../../src/channel-router.ts';
+import {
+  WECOM_OUTBOX,
+  type AppPayload,
+  type CardUpdatePayload,
+  type Enqueue,
+  type GroupPayload,
+} from './outbox-kinds.ts';
+import { renderNotification, type CitizenMedia, type WecomOutput } from './render-notification.ts';
+import type { WecomStaffDirectory } from './staff-directory.ts';
+
+/**
+ * `notifyStaff` for WeCom: renders the notification (cards, texts, group posts) and puts each
+ * piece in the outbox, so nothing is lost while WeCom is down. Staff without a WeCom userid are
+ * skipped (the desk still has them).
+ */
+export function createWecomStaffNotifier(options: {
+  directory: WecomStaffDirectory;
+  enqueue: Enqueue;
+  clock: Clock;
+  /** The media of a citizen message, when it can be forwarded (set once the flows exist). */
+  findMedia?: () => ((conversationId: string, messageId: number) => Promise<CitizenMedia | null>) | null;
+}): StaffNotifier {
+  return {
+    async notifyStaff(staffId, notification) {
+      const userId = options.directory.userIdOf(staffId);
+      if (!userId) return;
+      const key = notificationKey(staffId, notification);
+      const find = notification.type === 'citizen_message' ? options.findMedia?.() : null;
+      const media =
+        find && notification.type === 'citizen_message'
+          ? await find(notification.conversation.id, notification.messageId)
+          : null;
+      const outputs = renderNotification(notification, options.clock.now(), key, media);
+      for (const [index, output] of outputs.entries()) {
+        await options.enqueue(toOutbox(output, userId, `${key}:${index}`));
+      }
+    },
+  };
+}
+
+/**
+ * Repeats of the same reminder or claim (a timer fired twice) collapse on this key in the
+ * outbox; other notifications are events in their own right.
+ */
+function notificationKey(staffId: string, n: StaffNotification): string {
+  const base = `wecom:${staffId}:${n.type}`;
+  switch (n.type) {
+    case 'reminder':
+      return `${base}:${n.conversation.id}:${n.level}:${n.conversation.slaDueAt?.toISOString() ?? ''}`;
+    case 'claimed':
+      return `${base}:${n.conversation.id}:${n.byStaffId}`;
+    case 'closed':
+      return `${base}:${n.conversation.id}`;
+    default:
+      return `${base}:${randomUUID()}`;
+  }
+}
+
+function toOutbox(output: WecomOutput, userId: string, idempotencyKey: string) {
+  switch (output.kind) {
+    case 'app_text': {
+      const payload: AppPayload = { userId, message: { msgtype: 'text', text: { content: output.text } } };
+      return { kind: WECOM_OUTBOX.app, payload, idempotencyKey };
+    }
+    case 'app_card': {
+      const payload: AppPayload = {
+        userId,
+        conversationId: output.conversationId,
+        message: { msgtype: 'template_card', template_card: output.card },
+      };
+      return { kind: WECOM_OUTBOX.app, payload, idempotencyKey };
+    }
+    case 'card_update': {
+      const payload: CardUpdatePayload = {
+        userId,
+        conversationId: output.conversationId,
+        replaceName: output.replaceName,
+        ...(output.fallbackText ? { fallbackText: output.fallbackText } : {}),
+      };
+      return { kind: WECOM_OUTBOX.cardUpdate, payload, idempotencyKey };
+    }
+    case 'app_media': {
+      const payload: AppPayload = {
+        userId,
+        message: {
+          msgtype: output.mediaType,
+          [output.mediaType]: { media_id: output.mediaId },
+        } as AppPayload['message'],
+      };
+      return { kind: WECOM_OUTBOX.app, payload, idempotencyKey };
+    }
+    case 'group_text': {
+      const payload: GroupPayload = {
+        itemId: output.itemId,
+        text: output.text,
+        mention: output.mention ? [userId] : [],
+      };
+      return { kind: WECOM_OUTBOX.group, payload, idempotencyKey };
+    }
+  }
+}
