@@ -18,6 +18,7 @@ import { createDeskRouter } from './desk/desk-router.ts';
 import { loadDeskSecret } from './desk/desk-secret.ts';
 import { createStartPageRouter } from './desk/start-page.ts';
 import { openApiRouter } from './http/openapi.ts';
+import { checkPlatformSettings, createPlatformChannels } from './platform-channels.ts';
 import { createChannelRouter, type CitizenSender, type StaffNotifier } from './channel-router.ts';
 import type { Channel } from './core/inbound.ts';
 import { createFlows } from './flows/create-flows.ts';
@@ -92,6 +93,8 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ level: config.server.logLevel });
+  const env = options.env ?? process.env;
+  checkPlatformSettings(env, config);
   const database = await openDatabase({
     databaseUrl: config.server.databaseUrl,
     dataDir: config.server.dataDir,
@@ -120,9 +123,15 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
   const webchatHub = createWebchatHub({ database, logger });
   const deskHub = createDeskHub({ database, logger });
   const media = createMediaStore(path.join(config.server.dataDir, 'uploads', 'webchat'));
+  const platforms = createPlatformChannels({ env, config, database, outbox, clock, logger });
+  for (const line of platforms.status) logger.info(line);
   const gateway = createChannelRouter({
-    citizens: { webchat: createWebchatGateway({ hub: webchatHub }), ...options.citizenChannels },
-    staff: [createDeskGateway({ hub: deskHub }), ...(options.staffNotifiers ?? [])],
+    citizens: {
+      webchat: createWebchatGateway({ hub: webchatHub }),
+      ...platforms.citizens,
+      ...options.citizenChannels,
+    },
+    staff: [createDeskGateway({ hub: deskHub }), ...platforms.staff, ...(options.staffNotifiers ?? [])],
     logger,
   });
   // createFlows registers its timer handlers, so it must run before timers.start().
@@ -151,7 +160,7 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
   const auth = createDeskAuth({
     database,
     clock,
-    loginSecret: await loadDeskSecret({ env: options.env ?? process.env, dataDir: config.server.dataDir }),
+    loginSecret: await loadDeskSecret({ env, dataDir: config.server.dataDir }),
   });
   const routers = [
     createWebchatRouter({
@@ -174,6 +183,7 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
     }),
     openApiRouter(),
     createStartPageRouter({ staff: config.staff, items: config.items, demo }),
+    ...platforms.connect({ flows, notifyStaff: gateway.notifyStaff }),
   ];
 
   const app = createApp({

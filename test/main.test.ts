@@ -6,6 +6,7 @@ import { ManualClock } from '../src/clock.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { listGaps } from '../src/kb/gap-backlog.ts';
 import { createBangban } from '../src/main.ts';
+import { QDG6eK } from './fixtures/wecom/vectors.ts';
 import { runCli } from './helpers/cli.ts';
 import { repoRoot } from './config/fixtures.ts';
 
@@ -73,6 +74,55 @@ describe('createBangban (composition root)', () => {
       const { existsSync } = await import('node:fs');
       expect(existsSync(path.join(folder, 'data'))).toBe(false);
     } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start with half the WeCom variables set, naming the missing ones, before opening anything', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'bangban-wecom-env-'));
+    try {
+      const result = await runCli(['start'], {
+        env: { DATA_DIR: path.join(folder, 'data'), PORT: '0', LOG_LEVEL: 'silent', WECOM_CORP_ID: 'ww1' },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('WECOM_SECRET');
+      const { existsSync } = await import('node:fs');
+      expect(existsSync(path.join(folder, 'data'))).toBe(false);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('serves the WeCom callback when the WeCom variables are set (official URL-verification vector)', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'bangban-wecom-on-'));
+    const v = QDG6eK;
+    const env = {
+      DATA_DIR: folder,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      WECOM_CORP_ID: v.corpId,
+      WECOM_AGENT_ID: '218',
+      WECOM_SECRET: 'test-secret',
+      WECOM_TOKEN: v.token,
+      WECOM_ENCODING_AES_KEY: v.encodingAesKey,
+      WECOM_API_BASE: 'http://127.0.0.1:9',
+      WECOM_MAX_CLOCK_SKEW_SECONDS: '0',
+    };
+    const config = loadConfig({ env, cwd: repoRoot });
+    const bangban = await createBangban({ config, env, clock: new ManualClock('2026-11-27T02:00:00Z') });
+    const server = await bangban.listen();
+    try {
+      const query = new URLSearchParams({
+        msg_signature: v.get.msgSignature,
+        timestamp: v.get.timestamp,
+        nonce: v.get.nonce,
+        echostr: v.get.echostr,
+      });
+      const res = await fetch(`${server.url}/callbacks/wecom?${query}`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(v.get.reply);
+    } finally {
+      await bangban.close();
       rmSync(folder, { recursive: true, force: true });
     }
   });
