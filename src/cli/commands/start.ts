@@ -21,6 +21,10 @@ Environment:
   DATA_DIR      data folder (default ./data); the embedded database lives in <DATA_DIR>/pg
   DATABASE_URL  PostgreSQL server; unset means the embedded database (PGlite)
   BANGBAN_DEMO  1 = the same as --demo
+  WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY
+                switch WeCom (企业微信) on; optional WECOM_KF_SECRET (微信客服), WECOM_API_BASE,
+                WECOM_MAX_CLOCK_SKEW_SECONDS, WECOM_ROBOT_WEBHOOK_<ITEM>, WECOM_APPCHAT_<ITEM>
+                (see adapters/wecom/README.md); without them WeCom is off and the log says so
   BANGBAN_DESK_SECRET  key (≥ 32 characters) that signs desk login tokens; default: a random key
                 kept in <DATA_DIR>/desk-login.key
   LOG_LEVEL     fatal | error | warn | info | debug | trace | silent (default info)
