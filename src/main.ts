@@ -123,7 +123,7 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
   const webchatHub = createWebchatHub({ database, logger });
   const deskHub = createDeskHub({ database, logger });
   const media = createMediaStore(path.join(config.server.dataDir, 'uploads', 'webchat'));
-  const platforms = createPlatformChannels({ env, config, database, outbox, clock, logger });
+  const platforms = await createPlatformChannels({ env, config, database, outbox, clock, logger });
   for (const line of platforms.status) logger.info(line);
   const gateway = createChannelRouter({
     citizens: {

@@ -3,7 +3,7 @@
  * switched on by its environment variables and is off — saying so at start — without them.
  */
 import type { Router } from '@koa/router';
-import { createWecomChannel, type WecomChannelOptions } from '../adapters/wecom/create-wecom-channel.ts';
+import type { WecomChannelOptions } from '../adapters/wecom/create-wecom-channel.ts';
 import { readWecomSettings } from '../adapters/wecom/wecom-settings.ts';
 import type { CitizenSender, StaffNotifier } from './channel-router.ts';
 import type { Config } from './config/index.ts';
@@ -38,7 +38,17 @@ export function checkPlatformSettings(env: NodeJS.ProcessEnv, config: Config): v
   }
 }
 
-export function createPlatformChannels(options: WecomChannelOptions): PlatformChannels {
+/** A platform's code (and its HTTP client) is loaded only when the platform is switched on. */
+export async function createPlatformChannels(options: WecomChannelOptions): Promise<PlatformChannels> {
+  const settings = readWecomSettings(
+    options.env,
+    options.config.items.map((item) => item.id),
+  );
+  if (!settings.enabled) {
+    const status = 'reason' in settings ? settings.reason : `WeCom is off: ${settings.errors.join('; ')}`;
+    return { citizens: {}, staff: [], connect: () => [], status: [status] };
+  }
+  const { createWecomChannel } = await import('../adapters/wecom/create-wecom-channel.ts');
   const wecom = createWecomChannel(options);
   if (!wecom.enabled) {
     const status = 'reason' in wecom ? wecom.reason : `WeCom is off: ${wecom.errors.join('; ')}`;
