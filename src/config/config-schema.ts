@@ -85,6 +85,8 @@ const slaSchema = z
     firstResponseSeconds: positiveInt.default(60),
     reminderSeconds: z.array(positiveInt).default([30, 50]),
     maxOpenPerHelper: positiveInt.default(5),
+    /** A conversation still with the bot and silent this long is closed as abandoned. */
+    abandonAfterMinutes: positiveInt.default(30),
     escalation: z
       .strictObject({
         reassignAfterSeconds: positiveInt.default(60),

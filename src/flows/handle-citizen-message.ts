@@ -1,4 +1,5 @@
 import type { InboundMessage } from '../core/inbound.ts';
+import { scheduleIdleCheck } from './abandon-idle.ts';
 import { botTurn } from './bot-turn.ts';
 import { NOT_RESOLVED_REOPEN, RESOLVED_THANKS } from './citizen-texts.ts';
 import { isHumanRequest, solvedAnswer } from './citizen-replies.ts';
@@ -27,6 +28,7 @@ export async function handleCitizenMessage(
     : await findOrOpenConversation(ctx, step, message.channel, message.channelUserId);
   const messageId = await storeCitizenMessage(ctx.config.items, step, conversation, message);
   if (conversation.state === 'bot') {
+    await scheduleIdleCheck(ctx, step, conversation);
     await botTurn(ctx, step, conversation, message, created);
     return;
   }

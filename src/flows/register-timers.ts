@@ -1,3 +1,4 @@
+import { ABANDON_IDLE, abandonIfIdle } from './abandon-idle.ts';
 import { escalateOnBreach } from './escalate-on-breach.ts';
 import type { TimerRegistry } from './flow-deps.ts';
 import { inTransaction, type FlowContext } from './flow-context.ts';
@@ -5,8 +6,11 @@ import { retryQueued } from './queue.ts';
 import { remindBeforeDeadline } from './remind-before-deadline.ts';
 import { QUEUE_RETRY, SLA_BREACH, SLA_REMIND, type SlaTimerPayload } from './sla-cycle.ts';
 
-/** Timer kinds createFlows registers; keys are `sla:<conversationId>:<cycle>:r1|r2|breach` and `queue:<conversationId>`. */
-export const FLOW_TIMER_KINDS = [SLA_REMIND, SLA_BREACH, QUEUE_RETRY] as const;
+/**
+ * Timer kinds createFlows registers; keys are `sla:<conversationId>:<cycle>:r1|r2|breach`,
+ * `queue:<conversationId>` and `idle:<conversationId>`.
+ */
+export const FLOW_TIMER_KINDS = [SLA_REMIND, SLA_BREACH, QUEUE_RETRY, ABANDON_IDLE] as const;
 
 /**
  * Each handler runs in one transaction that re-reads the conversation under its row lock, so a
@@ -24,6 +28,11 @@ export function registerFlowTimers(ctx: FlowContext, timers: TimerRegistry): voi
   timers.register(QUEUE_RETRY, (timer) =>
     inTransaction(ctx, (step) =>
       retryQueued(ctx, step, (timer.payload as { conversationId: string }).conversationId),
+    ),
+  );
+  timers.register(ABANDON_IDLE, (timer) =>
+    inTransaction(ctx, (step) =>
+      abandonIfIdle(ctx, step, (timer.payload as { conversationId: string }).conversationId),
     ),
   );
 }

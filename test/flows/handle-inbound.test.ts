@@ -255,4 +255,34 @@ describe.each(backends)('handleInbound on %s', (backend) => {
     await h.say('g3', '社保怎么交');
     expect(h.gaps).toHaveLength(count);
   });
+
+  it('closes a conversation left with the bot as abandoned after 30 silent minutes; the next message starts afresh', async () => {
+    const { h } = harness;
+    await h.say('idle1', '制剂注册需要哪些材料');
+    await h.advance(20 * 60);
+    await h.say('idle1', '再问一次：制剂注册需要哪些材料');
+    await h.advance(20 * 60); // 40 min after the first message, 20 after the last: still open
+    const [still] = await conversationsOf(h, 'idle1');
+    expect(still).toMatchObject({ state: 'bot' });
+
+    await h.advance(11 * 60);
+    const [gone] = await conversationsOf(h, 'idle1');
+    expect(gone).toMatchObject({ state: 'abandoned' });
+    expect(gone!.closedAt).not.toBeNull();
+    expect(await eventTypes(h, gone!.id)).toContain('abandoned');
+
+    await h.say('idle1', '制剂注册需要哪些材料');
+    const rows = await conversationsOf(h, 'idle1');
+    expect(rows.map((r) => r.state).sort()).toEqual(['abandoned', 'bot']);
+  });
+
+  it('never abandons a conversation that is with a human', async () => {
+    const { h } = harness;
+    await h.say('idle2', '制剂注册需要哪些材料');
+    await h.say('idle2', '转人工');
+    await h.advance(2 * 60 * 60);
+    const [row] = await conversationsOf(h, 'idle2');
+    expect(row!.state).not.toBe('abandoned');
+  });
 });
+
