@@ -285,4 +285,3 @@ describe.each(backends)('handleInbound on %s', (backend) => {
     expect(row!.state).not.toBe('abandoned');
   });
 });
-
