@@ -117,7 +117,9 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
   const demo = options.demo === true;
   const calendar = calendarFromConfig(config, { demo });
   const metrics = createMetrics();
-  const timers = new TimerRunner({ database, clock, logger });
+  // Handlers take milliseconds; a short lease means a crashed instance's claimed reminders are
+  // retried within 10 s, well before the 60 s breach they precede.
+  const timers = new TimerRunner({ database, clock, logger, leaseMs: 10_000 });
   const outbox = new OutboxRunner({ database, clock, logger });
   // The website widget and the staff desk are always on; platform channels add themselves.
   const webchatHub = createWebchatHub({ database, logger });
