@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ManualClock } from '../../src/clock.ts';
+import { STAFF_ROLES } from '../../src/config/index.ts';
 import { createDeskAuth, type DeskAuth } from '../../src/desk/desk-auth.ts';
 import { createDeskGateway, createDeskHub, type DeskHub } from '../../src/desk/desk-hub.ts';
 import { createDeskRouter, type DeskLimits } from '../../src/desk/desk-router.ts';
@@ -9,16 +10,8 @@ import type { TestDatabase } from '../helpers/db.ts';
 import { FakeFlows, seedStaff } from '../fakes/fake-flows.ts';
 import { captureLogger, startTestApp, type TestApp } from '../http/test-app.ts';
 
-export const ROLES = [
-  'helper',
-  'backup',
-  'expert',
-  'tech',
-  'kb_maintainer',
-  'supervisor',
-  'leader',
-  'admin',
-] as const;
+/** Every staff role, as the config defines them. */
+export const ROLES = STAFF_ROLES;
 export type Role = (typeof ROLES)[number];
 
 export interface DeskHarness {
