@@ -29,7 +29,7 @@ import { startServer, type RunningServer } from './http/server.ts';
 import { OutboxRunner, TimerRunner } from './jobs/index.ts';
 import { type KnowledgeBase } from './kb/answer.ts';
 import { recordGap } from './kb/gap-backlog.ts';
-import { loadKnowledgeBase } from './kb/store-knowledge-base.ts';
+import { followKbChanges, loadKnowledgeBase } from './kb/store-knowledge-base.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { Clock, KbGapReason } from './ports.ts';
@@ -198,6 +198,7 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
   for (const warning of calendarWarnings(calendar, clock)) logger.warn(warning);
 
   let server: RunningServer | null = null;
+  let stopFollowingKb: (() => Promise<void>) | null = null;
   let closing: Promise<void> | null = null;
   return {
     config,
@@ -211,6 +212,10 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
     flows,
     app,
     async listen() {
+      // Imports and status changes (from the CLI or another instance) reach the bot's index live.
+      stopFollowingKb = await followKbChanges(database, kb, (error) =>
+        logger.error({ err: error }, 'a KB change could not be applied to the index'),
+      );
       await webchatHub.start();
       await deskHub.start();
       await timers.start();
@@ -224,6 +229,7 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
     close() {
       closing ??= (async () => {
         // Live streams (SSE) would hold the HTTP close for its whole timeout: end them first.
+        await stopFollowingKb?.();
         await webchatHub.close();
         await deskHub.close();
         await server?.close();

@@ -2,6 +2,7 @@
  * 知识库存储: KB entries in PostgreSQL with a version per change. Writes are all-or-nothing and
  * serialised (one advisory lock), so concurrent imports cannot interleave versions.
  */
+import { notifyIn } from '../storage/notify.ts';
 import { asc, count, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import { AppError } from '../core/errors.ts';
 import type { Clock } from '../ports.ts';
@@ -99,8 +100,19 @@ export async function upsertEntries(
       await upsertBatch(tx, entries.slice(start, start + WRITE_BATCH), options, result);
       options.onProgress?.({ done: Math.min(start + WRITE_BATCH, entries.length), total: entries.length });
     }
+    const changed = [...result.created, ...result.updated];
+    if (changed.length > 0) await notifyIn(tx, KB_CHANGES_CHANNEL, changesPayload(changed));
   });
   return result;
+}
+
+/** Running servers hear of committed KB changes here and update their index (store-knowledge-base.ts). */
+export const KB_CHANGES_CHANNEL = 'bangban_kb_changes';
+
+/** NOTIFY payloads stop at 8000 bytes; a larger change says `*` (re-read everything). */
+function changesPayload(ids: readonly string[]): string {
+  const payload = JSON.stringify(ids);
+  return Buffer.byteLength(payload) < 7900 ? payload : '*';
 }
 
 /** Holds the KB write lock until the enclosing transaction ends (re-entrant within it). */
