@@ -94,7 +94,10 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger({ level: config.server.logLevel });
   const env = options.env ?? process.env;
+  // Settings that can be wrong are checked before the database is opened, so a failed start leaves
+  // nothing open behind it.
   checkPlatformSettings(env, config);
+  const loginSecret = await loadDeskSecret({ env, dataDir: config.server.dataDir });
   const database = await openDatabase({
     databaseUrl: config.server.databaseUrl,
     dataDir: config.server.dataDir,
@@ -162,7 +165,7 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
   const auth = createDeskAuth({
     database,
     clock,
-    loginSecret: await loadDeskSecret({ env, dataDir: config.server.dataDir }),
+    loginSecret,
   });
   const routers = [
     createWebchatRouter({
