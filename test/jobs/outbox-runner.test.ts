@@ -21,6 +21,7 @@ import {
   useTestDatabase,
   type TestDatabase,
 } from '../helpers/db.ts';
+import { advanceRunner } from '../helpers/advance-runner.ts';
 
 const T0 = new Date('2026-11-27T02:00:00Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -64,16 +65,7 @@ describe.each(backends)('OutboxRunner on %s (injected clock)', (backend) => {
     await runner.start();
     await runner.idle();
   }
-  /** Lets `ms` pass, stopping at each wake-up the runner armed. */
-  async function advance(ms: number): Promise<void> {
-    const target = clock.now().getTime() + ms;
-    await runner.idle();
-    for (let next = scheduler.nextAt; next && next.getTime() <= target; next = scheduler.nextAt) {
-      scheduler.advance(Math.max(0, next.getTime() - clock.now().getTime()));
-      await runner.idle();
-    }
-    scheduler.advance(target - clock.now().getTime());
-  }
+  const advance = (ms: number) => advanceRunner(runner, scheduler, clock, ms);
   const row = async (key: string) =>
     (await test.database.db.select().from(outbox).where(eq(outbox.idempotencyKey, key)))[0];
 
