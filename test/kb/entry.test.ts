@@ -1,7 +1,15 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
 import { AppError } from '../../src/core/errors.ts';
-import { formatKbIssue, loadKbDirectory, parseKbFile, type KbIssue } from '../../src/kb/entry.ts';
+import {
+  formatKbIssue,
+  KB_DEPARTMENTS,
+  KB_ITEMS,
+  loadKbDirectory,
+  parseKbFile,
+  type KbIssue,
+} from '../../src/kb/entry.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 
@@ -139,5 +147,14 @@ describe('loadKbDirectory', () => {
 
   it('fails clearly on a folder that does not exist', () => {
     expect(() => loadKbDirectory(path.join(fixtures, 'missing'))).toThrow(/cannot read KB folder/);
+  });
+});
+
+describe('KB ids and the config', () => {
+  // The KB file schema lists the item and department ids; they must be the config's own.
+  it('names exactly the service items (plus general) and departments of config/default.yaml', () => {
+    const config = loadConfig({ env: {}, cwd: process.cwd() });
+    expect([...KB_ITEMS].sort()).toEqual([...config.items.map((i) => i.id), 'general'].sort());
+    expect([...KB_DEPARTMENTS].sort()).toEqual(config.departments.map((d) => d.id).sort());
   });
 });
