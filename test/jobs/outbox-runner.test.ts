@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import {
@@ -22,6 +22,7 @@ import {
   type TestDatabase,
 } from '../helpers/db.ts';
 import { advanceRunner } from '../helpers/advance-runner.ts';
+import { expectRowCountEventually } from '../helpers/row-count.ts';
 
 const T0 = new Date('2026-11-27T02:00:00Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -256,21 +257,7 @@ describe.skipIf(!hasPostgres)(
       for (let n = 0; n < count; n += 1) {
         await runners[n % 2]!.enqueue({ kind: 'wecom.send', payload: { n }, idempotencyKey: `two:${n}` });
       }
-      await expect
-        .poll(
-          async () =>
-            (
-              await first.db
-                .select({ n: sql<number>`count(*)::int` })
-                .from(outbox)
-                .where(eq(outbox.status, 'delivered'))
-            )[0]?.n,
-          {
-            timeout: 15_000,
-            interval: 100,
-          },
-        )
-        .toBe(count);
+      await expectRowCountEventually(first.db, outbox, eq(outbox.status, 'delivered'), count);
       await Promise.all(runners.map((r) => r.stop()));
       expect(deliveries).toHaveLength(count);
       expect(new Set(deliveries.map((d) => d.key)).size).toBe(count);

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { ManualScheduler } from '../../src/jobs/scheduler.ts';
@@ -16,6 +16,7 @@ import {
   type TestDatabase,
 } from '../helpers/db.ts';
 import { advanceRunner } from '../helpers/advance-runner.ts';
+import { expectRowCountEventually } from '../helpers/row-count.ts';
 
 const T0 = new Date('2026-11-27T02:00:00Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -288,21 +289,7 @@ describe.skipIf(!hasPostgres)(
         const runner = runners[i % 2]!;
         await runner.schedule({ key: `two:${i}`, kind: 'remind', dueAt: new Date(start + (i % 50) * 12) });
       }
-      await expect
-        .poll(
-          async () =>
-            (
-              await first.db
-                .select({ n: sql<number>`count(*)::int` })
-                .from(timers)
-                .where(eq(timers.status, 'fired'))
-            )[0]?.n,
-          {
-            timeout: 15_000,
-            interval: 100,
-          },
-        )
-        .toBe(count);
+      await expectRowCountEventually(first.db, timers, eq(timers.status, 'fired'), count);
       await Promise.all(runners.map((r) => r.stop()));
       expect(calls).toHaveLength(count);
       expect(new Set(calls.map((c) => c.key)).size).toBe(count);
