@@ -18,6 +18,7 @@ import { createDeskRouter } from './desk/desk-router.ts';
 import { loadDeskSecret } from './desk/desk-secret.ts';
 import { createStartPageRouter } from './desk/start-page.ts';
 import { openApiRouter } from './http/openapi.ts';
+import { createFileMediaStore } from './media/file-media-store.ts';
 import { checkPlatformSettings, createPlatformChannels } from './platform-channels.ts';
 import { createChannelRouter, type CitizenSender, type StaffNotifier } from './channel-router.ts';
 import type { Channel } from './core/inbound.ts';
@@ -32,7 +33,7 @@ import { recordGap } from './kb/gap-backlog.ts';
 import { followKbChanges, loadKnowledgeBase } from './kb/store-knowledge-base.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import type { Clock, KbGapReason } from './ports.ts';
+import type { Clock, KbGapReason, MediaStore } from './ports.ts';
 import { migrate, openDatabase, type Database } from './storage/index.ts';
 import { createFlowStore, syncConfigToDatabase } from './storage/repositories/index.ts';
 
@@ -67,6 +68,8 @@ export interface Bangban {
   app: Koa<AppState>;
   /** Starts the background runners and the HTTP server. */
   listen(): Promise<RunningServer>;
+  /** Media crossing channels (`media:<id>` refs). */
+  media: MediaStore;
   /** Stops the HTTP server, the runners, and closes the database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -128,7 +131,17 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
   const webchatHub = createWebchatHub({ database, logger });
   const deskHub = createDeskHub({ database, logger });
   const media = createMediaStore(path.join(config.server.dataDir, 'uploads', 'webchat'));
-  const platforms = await createPlatformChannels({ env, config, database, outbox, clock, logger });
+  // Media crossing channels (a citizen's WeChat photo to a helper in WeCom …) goes through this store.
+  const sharedMedia = createFileMediaStore(path.join(config.server.dataDir, 'media'));
+  const platforms = await createPlatformChannels({
+    env,
+    config,
+    database,
+    outbox,
+    clock,
+    logger,
+    media: sharedMedia,
+  });
   for (const line of platforms.status) logger.info(line);
   const gateway = createChannelRouter({
     citizens: {
@@ -188,7 +201,11 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
     }),
     openApiRouter(),
     createStartPageRouter({ staff: config.staff, items: config.items, demo }),
-    ...platforms.connect({ flows, notifyStaff: gateway.notifyStaff }),
+    ...platforms.connect({
+      flows,
+      notifyStaff: (id, n) => gateway.notifyStaff(id, n),
+      sendToCitizen: (to, m) => gateway.sendToCitizen(to, m),
+    }),
   ];
 
   const app = createApp({
@@ -214,6 +231,7 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
     outbox,
     flows,
     app,
+    media: sharedMedia,
     async listen() {
       // Imports and status changes (from the CLI or another instance) reach the bot's index live.
       stopFollowingKb = await followKbChanges(database, kb, (error) =>

@@ -88,3 +88,22 @@ export interface KbGapRecorder {
     reason: KbGapReason;
   }): Promise<void>;
 }
+
+/** Bytes of an image, voice clip, video or file, with what they are. */
+export interface StoredMedia {
+  bytes: Buffer;
+  /** MIME type, e.g. image/jpeg, audio/amr. */
+  contentType: string;
+  fileName?: string;
+}
+
+/**
+ * Media crossing channels (a citizen's WeChat photo to a helper in DingTalk, a helper's WeCom image
+ * to the web widget): the receiving adapter downloads it and stores it here, getting a `media:<id>`
+ * ref that travels as `mediaRef`; the sending adapter reads the bytes back to upload them.
+ */
+export interface MediaStore {
+  put(media: StoredMedia): Promise<string>;
+  /** null for an unknown or malformed ref. */
+  get(ref: string): Promise<StoredMedia | null>;
+}
