@@ -12,8 +12,9 @@ export type AssignedBy = 'rota' | 'claim' | 'transfer' | 'escalation';
 /**
  * Picks a helper for the item (ARCHITECTURE.md §4): on duty now ∩ not on leave ∩ inside working
  * hours ∩ under capacity; primaries before backups (backups first when escalating); least open load,
- * ties to the longest since their last assignment. Holds the assignment lock until the transaction
- * ends, so concurrent decisions (other conversations, other processes) see each other's results.
+ * ties to the longest since their last assignment. Holds the candidates' assignment locks until the
+ * transaction ends, so concurrent decisions about them (other conversations, other processes) see
+ * each other's results, while other items' helpers are assigned in parallel.
  */
 export async function chooseHelper(
   ctx: FlowContext,
@@ -21,7 +22,6 @@ export async function chooseHelper(
   itemId: string,
   options: { exclude?: readonly string[]; backupsFirst?: boolean } = {},
 ): Promise<PickResult> {
-  await step.tx.work.lockAssignments();
   const duty = ctx.org.onDuty(itemId, step.at);
   const excluded = new Set(options.exclude ?? []);
   const eligible = (ids: readonly string[]): string[] => ids.filter((id) => !excluded.has(id));
@@ -30,6 +30,7 @@ export async function chooseHelper(
   );
   const everyone = tiers.flat();
   if (everyone.length === 0) return { ok: false, reason: 'no_helper_on_duty' };
+  await step.tx.work.lockAssignments(everyone);
   const [counts, desks] = await Promise.all([
     step.tx.conversations.openCounts(everyone),
     step.tx.staffState.getMany(everyone),
@@ -78,9 +79,8 @@ export async function assignTo(
     );
   }
   const assigned = moved.conversation;
-  await step.tx.staffState.markAssigned(staffId, null, step.at);
-  if (by === 'claim') await step.tx.staffState.setCurrent(staffId, assigned.id, step.at);
-  else await adoptIfIdle(step, staffId, assigned.id);
+  const becomesCurrent = by === 'claim' || (await isIdle(step, staffId, assigned.id));
+  await step.tx.staffState.markAssigned(staffId, becomesCurrent ? assigned.id : null, step.at);
   if (previous && previous !== staffId) await releaseCurrent(step, previous, assigned.id);
   if (!assigned.firstHumanResponseAt) {
     const newHelperNeedsTime = by === 'escalation' || by === 'transfer';
@@ -100,14 +100,15 @@ export async function assignTo(
   return assigned;
 }
 
-/** Makes `conversationId` the staff member's current one unless they are busy with another open one. */
-async function adoptIfIdle(step: Step, staffId: string, conversationId: string): Promise<void> {
+/** Whether `conversationId` should become the staff member's current one: they are not busy with another open one. */
+async function isIdle(step: Step, staffId: string, conversationId: string): Promise<boolean> {
   const current = (await step.tx.staffState.getMany([staffId])).get(staffId)?.currentConversationId;
   if (current && current !== conversationId) {
     const row = await step.tx.conversations.get(current);
-    if (row && row.assigneeId === staffId && (row.state === 'assigned' || row.state === 'active')) return;
+    if (row && row.assigneeId === staffId && (row.state === 'assigned' || row.state === 'active'))
+      return false;
   }
-  await step.tx.staffState.setCurrent(staffId, conversationId, step.at);
+  return true;
 }
 
 /** Clears the staff member's current conversation if it is `conversationId` (it left them). */

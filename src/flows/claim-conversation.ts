@@ -27,7 +27,7 @@ export async function claimLocked(
     return { ok: false, reason: 'already_claimed' };
   if (conversation.state !== 'queued' || !conversation.itemId) return { ok: false, reason: 'not_waiting' };
   if (!ctx.org.isOnDuty(staffId, conversation.itemId, step.at)) return { ok: false, reason: 'not_on_duty' };
-  await step.tx.work.lockAssignments();
+  await step.tx.work.lockAssignments([staffId]);
   const open = (await step.tx.conversations.openCounts([staffId])).get(staffId) ?? 0;
   if (open >= ctx.org.capacityOf(staffId, conversation.itemId)) return { ok: false, reason: 'at_capacity' };
 

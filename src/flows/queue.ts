@@ -52,12 +52,29 @@ export async function scheduleQueueRetry(
   });
 }
 
-/** Serves waiting conversations, oldest first per item, while helpers have capacity. */
+/** Everyone a drain of these items may assign to (its assignment locks, taken in one call). */
+export function drainLockSet(
+  ctx: FlowContext,
+  step: Step,
+  itemIds: readonly string[] = ctx.org.items.map((item) => item.id),
+): string[] {
+  return itemIds.flatMap((itemId) => {
+    const duty = ctx.org.onDuty(itemId, step.at);
+    return [...duty.primary, ...duty.backup];
+  });
+}
+
+/**
+ * Serves waiting conversations, oldest first per item, while helpers have capacity. All the
+ * assignment locks are taken first, in one call; queued rows are then taken with SKIP LOCKED, so a
+ * drain never waits for a row while holding assignment locks.
+ */
 export async function drainQueue(
   ctx: FlowContext,
   step: Step,
   itemIds: readonly string[] = ctx.org.items.map((item) => item.id),
 ): Promise<number> {
+  await step.tx.work.lockAssignments(drainLockSet(ctx, step, itemIds));
   let served = 0;
   for (const itemId of itemIds) {
     for (let round = 0; round < MAX_DRAIN_PER_ITEM; round += 1) {

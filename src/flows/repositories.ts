@@ -5,6 +5,7 @@
  */
 import type { ConversationState } from '../core/conversation-state.ts';
 import type { Channel } from '../core/inbound.ts';
+import type { HotlineRepository } from './hotline-types.ts';
 
 /** 帮办会话 as stored. */
 export interface ConversationRow {
@@ -175,11 +176,17 @@ export interface DurableWork {
     idempotencyKey: string;
     at: Date;
   }): Promise<boolean>;
+  /** Several timers in one statement, `keep` semantics each. */
+  scheduleTimers(
+    inputs: readonly { key: string; kind: string; dueAt: Date; payload: unknown }[],
+  ): Promise<void>;
   /**
-   * Serialises assignment decisions across processes until the transaction ends, so two
-   * concurrent assignments never both see the same helper under capacity.
+   * Locks these helpers' assignment decisions until the transaction ends (across processes), so two
+   * concurrent assignments never both see the same helper under capacity. Decisions about other
+   * helpers go on in parallel. Take every lock a transaction needs in one call: locks are taken in
+   * one fixed order, which is what keeps two transactions from waiting on each other.
    */
-  lockAssignments(): Promise<void>;
+  lockAssignments(staffIds: readonly string[]): Promise<void>;
 }
 
 export interface FlowRepositories {
@@ -191,6 +198,8 @@ export interface FlowRepositories {
   staffState: StaffStateRepository;
   prompts: CitizenPromptRepository;
   work: DurableWork;
+  /** 12345 tickets (src/flows/hotline-types.ts). */
+  hotline: HotlineRepository;
 }
 
 export interface FlowStore extends FlowRepositories {

@@ -34,11 +34,12 @@ export async function startSlaCycle(
   const prefix = slaPrefix(conversation.id);
   await step.tx.work.cancelTimers(prefix);
   const levels = ctx.config.sla.reminderSeconds.slice(0, 2);
+  const timers = [];
   for (const [index, seconds] of levels.entries()) {
     if (seconds >= limitSeconds) continue;
     const level = (index + 1) as 1 | 2;
     const payload: SlaTimerPayload = { conversationId: conversation.id, cycle, level };
-    await step.tx.work.scheduleTimer({
+    timers.push({
       key: `${prefix}${cycle}:r${level}`,
       kind: SLA_REMIND,
       dueAt: addWorkingSeconds(ctx.calendar, from, seconds, hours),
@@ -47,7 +48,8 @@ export async function startSlaCycle(
   }
   const dueAt = addWorkingSeconds(ctx.calendar, from, limitSeconds, hours);
   const payload: SlaTimerPayload = { conversationId: conversation.id, cycle };
-  await step.tx.work.scheduleTimer({ key: `${prefix}${cycle}:breach`, kind: SLA_BREACH, dueAt, payload });
+  timers.push({ key: `${prefix}${cycle}:breach`, kind: SLA_BREACH, dueAt, payload });
+  await step.tx.work.scheduleTimers(timers);
   await step.tx.flowState.save(
     conversation.id,
     { slaCycle: cycle, slaDueAt: dueAt, ...(cycle === 1 ? { slaClockStart: from } : {}) },

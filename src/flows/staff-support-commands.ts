@@ -2,7 +2,7 @@ import { assignTo } from './assign-helper.ts';
 import { recordEvent, staffActor } from './conversation-ops.ts';
 import { summarize, summarizeOne } from './conversation-summary.ts';
 import type { FlowContext, Step } from './flow-context.ts';
-import { drainQueue } from './queue.ts';
+import { drainLockSet, drainQueue } from './queue.ts';
 import type { ConversationRow } from './repositories.ts';
 import { info } from './staff-conversation-commands.ts';
 import { failure } from './staff-target.ts';
@@ -24,7 +24,8 @@ export async function transfer(
   if (!conversation.itemId || !ctx.org.isOnDuty(person.id, conversation.itemId, step.at)) {
     return failure('staff_off_duty', `${person.name}当前不在${itemName}的值班中，无法转派。`);
   }
-  await step.tx.work.lockAssignments();
+  // The transfer and the queue drain after it take all their locks at once (see lockAssignments).
+  await step.tx.work.lockAssignments([person.id, ...drainLockSet(ctx, step)]);
   await assignTo(ctx, step, conversation, person.id, 'transfer', staffActor(staffId));
   // The previous helper has one conversation fewer: someone waiting may fit now.
   await drainQueue(ctx, step);

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { AppError } from '../core/errors.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 import { silentLogger, type Database, type Db, type StorageLogger } from './database.ts';
-import { notifyIn } from './notify.ts';
+import { batchedNotify } from './notify.ts';
 import { PgListener } from './pg-listener.ts';
 import * as schema from './schema/index.ts';
 
@@ -78,7 +78,7 @@ export function databaseFromPglite(
         if (!pglite.closed) await unsubscribe();
       };
     },
-    notify: (channel, payload) => notifyIn(db, channel, payload),
+    notify: batchedNotify(db),
     close: async () => {
       if (closed) return;
       closed = true;
@@ -112,7 +112,7 @@ async function openPostgres(url: string, logger: StorageLogger, max: number): Pr
     location: label,
     healthCheck: () => checkHealth(db, label),
     listen: (channel, onPayload) => listener.listen(channel, onPayload),
-    notify: (channel, payload) => notifyIn(db, channel, payload),
+    notify: batchedNotify(db),
     close: async () => {
       if (closed) return;
       closed = true;

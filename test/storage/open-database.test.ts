@@ -114,6 +114,15 @@ describe.each(backends)('an open %s database', (backend) => {
     await unlisten();
   });
 
+  it('sends what is published in one turn as one NOTIFY statement, in order', async () => {
+    const received: string[] = [];
+    const unlisten = await test.database.listen('bangban_batch_channel', (payload) => received.push(payload));
+    await Promise.all(['a', 'b', 'c'].map((p) => test.database.notify('bangban_batch_channel', p)));
+    await test.database.notify('bangban_batch_channel', 'd');
+    await expect.poll(() => received, { timeout: 2000 }).toEqual(['a', 'b', 'c', 'd']);
+    await unlisten();
+  });
+
   it.runIf(backend === 'postgres')('listens again after its connection is killed', async () => {
     const received: string[] = [];
     const unlisten = await test.database.listen('bangban_reconnect', (payload) => received.push(payload));

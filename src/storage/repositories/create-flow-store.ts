@@ -5,9 +5,11 @@ import { createConversationRepository } from './conversation-repository.ts';
 import { createDurableWork } from './durable-work.ts';
 import { createEventRepository } from './event-repository.ts';
 import { createFlowStateRepository } from './flow-state-repository.ts';
+import { createHotlineRepository } from './hotline-repository.ts';
 import { createInboxRepository } from './inbox-repository.ts';
 import { createMessageRepository } from './message-repository.ts';
 import { createStaffStateRepository } from './staff-state-repository.ts';
+import { withTransactionCaches } from './transaction-cache.ts';
 
 function repositoriesOver(db: Db): FlowRepositories {
   return {
@@ -19,6 +21,7 @@ function repositoriesOver(db: Db): FlowRepositories {
     staffState: createStaffStateRepository(db),
     prompts: createCitizenPromptRepository(db),
     work: createDurableWork(db),
+    hotline: createHotlineRepository(db),
   };
 }
 
@@ -27,6 +30,10 @@ export function createFlowStore(database: Pick<Database, 'db'>): FlowStore {
   const { db } = database;
   return {
     ...repositoriesOver(db),
-    transaction: (fn) => db.transaction((tx) => fn(repositoriesOver(tx))),
+    transaction: (fn) =>
+      db.transaction((tx) => {
+        const repos = repositoriesOver(tx);
+        return fn({ ...repos, ...withTransactionCaches(repos) });
+      }),
   };
 }

@@ -102,6 +102,85 @@ describe.each(backends)('flow store on %s', (backend) => {
     expect(await s.prompts.take('webchat', 'u1')).toBeNull();
   });
 
+  it('answers repeated reads in a transaction from what it read or wrote, and afresh after a row lock', async () => {
+    const s = store();
+    await s.conversations.create(open('t1', 'TTTT', 'u1'));
+    await s.messages.insert({
+      conversationId: 't1',
+      direction: 'in',
+      senderKind: 'citizen',
+      staffId: null,
+      kind: 'text',
+      body: '第一句',
+      mediaRef: null,
+      externalId: null,
+      createdAt: at,
+    });
+    await s.transaction(async (tx) => {
+      expect((await tx.flowState.get('t1')).slaCycle).toBe(0);
+      // PGlite has one connection, held by this transaction: only a server can change the row meanwhile.
+      const outside = backend === 'postgres' ? 5 : 0;
+      if (backend === 'postgres') {
+        // Another connection changes the row; this transaction does not hold the conversation lock.
+        await s.flowState.save('t1', { slaCycle: 5 }, at);
+        expect((await tx.flowState.get('t1')).slaCycle).toBe(0);
+      }
+      // Locking the conversation drops what was cached for it.
+      await tx.conversations.lock('t1');
+      expect((await tx.flowState.get('t1')).slaCycle).toBe(outside);
+      await tx.flowState.save('t1', { slaCycle: 6, awaiting: 'bot_feedback' }, at);
+      expect(await tx.flowState.get('t1')).toMatchObject({ slaCycle: 6, awaiting: 'bot_feedback' });
+      expect((await tx.flowState.getMany(['t1', 'none'])).get('none')).toMatchObject({ slaCycle: 0 });
+
+      expect(await tx.messages.latestCitizenTexts(['t1'])).toEqual(new Map([['t1', '第一句']]));
+      await tx.messages.insert({
+        conversationId: 't1',
+        direction: 'in',
+        senderKind: 'citizen',
+        staffId: null,
+        kind: 'text',
+        body: '第二句',
+        mediaRef: null,
+        externalId: null,
+        createdAt: later(1),
+      });
+      expect(await tx.messages.latestCitizenTexts(['t1'])).toEqual(new Map([['t1', '第二句']]));
+
+      expect(await tx.staffState.getMany(['zhang-wei'])).toEqual(new Map());
+      await tx.staffState.markAssigned('zhang-wei', 't1', at);
+      expect((await tx.staffState.getMany(['zhang-wei'])).get('zhang-wei')).toBeUndefined();
+    });
+    // Everything written in the transaction is in the database, cache or not.
+    expect(await s.flowState.get('t1')).toMatchObject({ slaCycle: 6, awaiting: 'bot_feedback' });
+    expect(await s.messages.latestCitizenTexts(['t1'])).toEqual(new Map([['t1', '第二句']]));
+    expect((await s.staffState.getMany(['zhang-wei'])).get('zhang-wei')).toMatchObject({
+      currentConversationId: 't1',
+    });
+  });
+
+  it.runIf(backend === 'postgres')(
+    'serialises assignment decisions per helper: disjoint helpers in parallel, a shared one in turn',
+    async () => {
+      const s = store();
+      const order: string[] = [];
+      const hold = (name: string, staff: string[], ms: number) =>
+        s.transaction(async (tx) => {
+          await tx.work.lockAssignments(staff);
+          order.push(`${name}+`);
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          order.push(`${name}-`);
+        });
+      // a and b share li-na: b waits for a. c's helpers are disjoint: it runs while a holds its locks.
+      const a = hold('a', ['zhang-wei', 'li-na'], 300);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const b = hold('b', ['li-na', 'huang-lei'], 10);
+      const c = hold('c', ['liu-yang', 'zhao-min'], 10);
+      await Promise.all([a, b, c]);
+      expect(order.indexOf('c-')).toBeLessThan(order.indexOf('a-'));
+      expect(order.indexOf('b+')).toBeGreaterThan(order.indexOf('a-'));
+    },
+  );
+
   it('rolls back everything a failed transaction wrote, timers included', async () => {
     const s = store();
     await expect(
