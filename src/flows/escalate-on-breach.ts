@@ -24,7 +24,7 @@ export async function escalateOnBreach(
   const { conversation, flow } = loaded;
   const { escalation } = ctx.config.sla;
   const previous = conversation.assigneeId;
-  const firstBreach = !(await hadEarlierBreach(step, conversation.id));
+  const firstBreach = !(await step.tx.events.hasType(conversation.id, 'sla_breached'));
   const roundsLeft = flow.reassignments < escalation.maxReassignments;
 
   let newAssignee: string | null = null;
@@ -66,10 +66,4 @@ export async function escalateOnBreach(
     }
   }
   if (firstBreach) await sayToCitizen(step, current, BEING_HELPED, { senderKind: 'system' });
-}
-
-/** Whether a breach of this conversation was recorded before the current one. */
-async function hadEarlierBreach(step: Step, conversationId: string): Promise<boolean> {
-  const events = await step.tx.events.list(conversationId);
-  return events.some((event) => event.type === 'sla_breached');
 }

@@ -45,6 +45,43 @@ export function createFlowContext(deps: FlowDeps): FlowContext {
   };
 }
 
+/**
+ * Handles a batch of timers in one transaction: their conversations are locked and read ahead in
+ * a few statements (`preload`), then `handle` runs for each in turn, sharing the transaction, and
+ * what they decided is sent after the commit. If the batch fails, each timer is tried again in its
+ * own transaction, so one bad timer cannot hold back the others. Resolves with each timer's outcome.
+ */
+export async function inTimerBatch<T extends { payload: unknown }>(
+  ctx: FlowContext,
+  timers: readonly T[],
+  options: { conversationIdOf: (timer: T) => string; eventTypes: readonly string[] },
+  handle: (step: Step, timer: T) => Promise<void>,
+): Promise<(string | null)[]> {
+  const fx = new Effects();
+  try {
+    await ctx.store.transaction(async (tx) => {
+      await tx.preload(timers.map(options.conversationIdOf), { eventTypes: options.eventTypes });
+      const step = { tx, fx, at: ctx.clock.now() };
+      for (const timer of timers) await handle(step, timer);
+    });
+  } catch (error) {
+    ctx.logger.warn(
+      { err: error instanceof Error ? error.message : String(error), timers: timers.length },
+      'a timer batch failed; trying its timers one by one',
+    );
+    return Promise.all(
+      timers.map((timer) =>
+        inTransaction(ctx, (step) => handle(step, timer)).then(
+          () => null,
+          (failure: unknown) => (failure instanceof Error ? failure.message : String(failure)),
+        ),
+      ),
+    );
+  }
+  await fx.flush(ctx.gateway, ctx.logger, ctx.gaps);
+  return timers.map(() => null);
+}
+
 /** Runs `fn` in one transaction, then sends what it decided to send. */
 export async function inTransaction<T>(ctx: FlowContext, fn: (step: Step) => Promise<T>): Promise<T> {
   const fx = new Effects();

@@ -35,6 +35,11 @@ export interface FiringTimerView {
 /** Where the flow registers its timer handlers (src/jobs TimerRunner fits). */
 export interface TimerRegistry {
   register(kind: string, handler: (timer: FiringTimerView) => Promise<void>): unknown;
+  /** Timers of `kind` claimed together, in one call; resolves with each one's outcome (null = done). */
+  registerBatch(
+    kind: string,
+    handler: (timers: FiringTimerView[]) => Promise<readonly (string | null)[]>,
+  ): unknown;
 }
 
 /** pino-compatible. */

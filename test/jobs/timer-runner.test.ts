@@ -198,6 +198,37 @@ describe.each(backends)('TimerRunner on %s (injected clock)', (backend) => {
     });
   });
 
+  it('hands timers of a batch kind over together, and retries those the batch reports failed', async () => {
+    const calls: string[][] = [];
+    runner.registerBatch<{ n: number }>('wave', async (batch) => {
+      calls.push(batch.map((t) => t.key).sort());
+      return batch.map((t) => (t.payload.n === 2 && t.attempt === 1 ? 'second one failed' : null));
+    });
+    await runner.scheduleMany(
+      [1, 2, 3].map((n) => ({ key: `wave-${n}`, kind: 'wave', dueAt: at(100), payload: { n } })),
+    );
+    await runner.schedule({ key: 'single', kind: 'remind', dueAt: at(100) });
+    await advance(100);
+    expect(calls).toEqual([['wave-1', 'wave-2', 'wave-3']]);
+    expect(fired.map((t) => t.key)).toEqual(['single']);
+    expect(await row('wave-1')).toMatchObject({ status: 'fired' });
+    expect(await row('wave-2')).toMatchObject({ status: 'pending', lastError: 'second one failed' });
+    await advance(1000);
+    expect(calls).toEqual([['wave-1', 'wave-2', 'wave-3'], ['wave-2']]);
+    expect(await row('wave-2')).toMatchObject({ status: 'fired', attempts: 2 });
+  });
+
+  it('fails every timer of a batch whose handler throws, and refuses a second handler for a kind', async () => {
+    runner.registerBatch('storm', async () => {
+      throw new Error('database went away');
+    });
+    expect(() => runner.register('storm', () => undefined)).toThrow(/already registered/);
+    await runner.scheduleMany(['a', 'b'].map((k) => ({ key: `storm-${k}`, kind: 'storm', dueAt: at(0) })));
+    await advance(0);
+    for (const key of ['storm-a', 'storm-b'])
+      expect(await row(key)).toMatchObject({ status: 'pending', lastError: 'database went away' });
+  });
+
   it('retries a timer whose kind has no handler, saying so', async () => {
     await runner.schedule({ key: 'mystery', kind: 'unknown-kind', dueAt: at(0) });
     await advance(0);

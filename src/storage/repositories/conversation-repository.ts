@@ -120,3 +120,15 @@ export function createConversationRepository(db: Db): ConversationRepository {
     },
   };
 }
+
+/** Row-locks these conversations in id order (so two batches never wait on each other crosswise). */
+export async function lockConversations(db: Db, ids: readonly string[]): Promise<ConversationRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(conversations)
+    .where(inArray(conversations.id, [...ids]))
+    .orderBy(asc(conversations.id))
+    .for('update');
+  return rows.map(toRow);
+}

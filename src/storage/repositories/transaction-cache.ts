@@ -1,24 +1,40 @@
 /**
  * Read-your-writes caches for one flow transaction. A handoff reads the same flow state, desk
  * state and preview several times (the SLA cycle, the summary for each notification …); inside one
- * transaction those reads can be answered from what this transaction read or wrote. Locking a
- * conversation row drops what was cached for it, so state read under the lock is always fresh.
+ * transaction those reads are answered from what this transaction read or wrote. Events are
+ * appended in one statement when the transaction ends (they are append-only, and reads of them in
+ * the transaction see the pending ones). Locking a conversation row drops what was cached for it, so
+ * state read under the lock is always fresh — unless `preload` locked it, in which case the cache
+ * was filled under the lock and this transaction's own writes keep it current.
  * Used only inside `FlowStore.transaction`; each transaction gets new caches.
  */
 import type {
   ConversationRepository,
+  ConversationRow,
+  EventRepository,
+  EventRow,
+  FlowPreload,
   FlowStateRepository,
   FlowStateRow,
   MessageRepository,
   StaffDeskRow,
   StaffStateRepository,
 } from '../../flows/repositories.ts';
+import type { Db } from '../database.ts';
+import { lockConversations } from './conversation-repository.ts';
+import { appendEvents, keyedEvents } from './event-repository.ts';
 
-export interface TransactionCaches {
+export interface CachedRepositories {
   flowState: FlowStateRepository;
   staffState: StaffStateRepository;
   messages: MessageRepository;
   conversations: ConversationRepository;
+  events: EventRepository;
+}
+
+export interface TransactionCaches extends CachedRepositories, FlowPreload {
+  /** Writes what is still pending (the events); the transaction calls it before committing. */
+  flush(): Promise<void>;
 }
 
 /**
@@ -51,14 +67,40 @@ function sameValues(row: object, patch: object): boolean {
   });
 }
 
-export function withTransactionCaches(repos: TransactionCaches): TransactionCaches {
+export function withTransactionCaches(db: Db, repos: CachedRepositories): TransactionCaches {
   const flows = new Map<string, FlowStateRow | null>();
   const desks = new Map<string, StaffDeskRow | null>();
   // null: the conversation has no citizen text yet.
   const previews = new Map<string, string | null>();
+  /** Rows this transaction locked through `preload`, kept current with its own updates. */
+  const locked = new Map<string, ConversationRow | null>();
+  /** Events of the preloaded types, per conversation: `type` and `type\u0000key`. */
+  const preloadedEvents = new Map<string, Set<string>>();
+  const preloadedTypes = new Set<string>();
+  let pendingEvents: Omit<EventRow, 'id'>[] = [];
+
   const forget = (conversationId: string) => {
+    if (locked.has(conversationId)) return;
     flows.delete(conversationId);
     previews.delete(conversationId);
+  };
+  const flush = async () => {
+    if (pendingEvents.length === 0) return;
+    const events = pendingEvents;
+    pendingEvents = [];
+    await appendEvents(db, events);
+  };
+  const pendingHas = (conversationId: string, type: string, key?: string) =>
+    pendingEvents.some(
+      (event) =>
+        event.conversationId === conversationId &&
+        event.type === type &&
+        (key === undefined || event.data.key === key),
+    );
+  const preloadedAnswer = (conversationId: string, type: string, key?: string): boolean | null => {
+    if (!preloadedTypes.has(type) || !locked.has(conversationId)) return null;
+    const seen = preloadedEvents.get(conversationId);
+    return seen?.has(key === undefined ? type : `${type}\u0000${key}`) ?? false;
   };
 
   const flowState: FlowStateRepository = {
@@ -114,16 +156,24 @@ export function withTransactionCaches(repos: TransactionCaches): TransactionCach
         previews.set(message.conversationId, message.body);
       return id;
     },
-    async latestCitizenTexts(conversationIds) {
-      return readThrough(previews, conversationIds, (ids) => repos.messages.latestCitizenTexts(ids));
-    },
+    latestCitizenTexts: (conversationIds) =>
+      readThrough(previews, conversationIds, (ids) => repos.messages.latestCitizenTexts(ids)),
   };
 
   const conversations: ConversationRepository = {
     ...repos.conversations,
     async lock(conversationId) {
+      if (locked.has(conversationId)) {
+        const row = locked.get(conversationId);
+        return row ? { ...row } : null;
+      }
       forget(conversationId);
       return repos.conversations.lock(conversationId);
+    },
+    async update(conversationId, patch, at) {
+      await repos.conversations.update(conversationId, patch, at);
+      const row = locked.get(conversationId);
+      if (row) locked.set(conversationId, { ...row, ...patch, updatedAt: at });
     },
     async lockOpenForCitizen(channel, citizenUserId) {
       const row = await repos.conversations.lockOpenForCitizen(channel, citizenUserId);
@@ -137,5 +187,53 @@ export function withTransactionCaches(repos: TransactionCaches): TransactionCach
     },
   };
 
-  return { flowState, staffState, messages, conversations };
+  const events: EventRepository = {
+    async append(event) {
+      pendingEvents.push(event);
+    },
+    async hasKeyed(conversationId, type, key) {
+      if (pendingHas(conversationId, type, key)) return true;
+      return preloadedAnswer(conversationId, type, key) ?? repos.events.hasKeyed(conversationId, type, key);
+    },
+    async hasType(conversationId, type) {
+      if (pendingHas(conversationId, type)) return true;
+      return preloadedAnswer(conversationId, type) ?? repos.events.hasType(conversationId, type);
+    },
+    async list(conversationId) {
+      await flush();
+      return repos.events.list(conversationId);
+    },
+  };
+
+  return {
+    flowState,
+    staffState,
+    messages,
+    conversations,
+    events,
+    flush,
+    async preload(conversationIds, options) {
+      const ids = [...new Set(conversationIds)].filter((id) => !locked.has(id));
+      if (ids.length === 0) return;
+      const rows = await lockConversations(db, ids);
+      for (const id of ids) {
+        flows.delete(id);
+        previews.delete(id);
+      }
+      const [, , seen] = await Promise.all([
+        flowState.getMany(ids),
+        messages.latestCitizenTexts(ids),
+        keyedEvents(db, ids, options.eventTypes),
+      ]);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const id of ids) locked.set(id, byId.get(id) ?? null);
+      for (const type of options.eventTypes) preloadedTypes.add(type);
+      for (const event of seen) {
+        let set = preloadedEvents.get(event.conversationId);
+        if (!set) preloadedEvents.set(event.conversationId, (set = new Set()));
+        set.add(event.type);
+        if (event.key !== null) set.add(`${event.type}\u0000${event.key}`);
+      }
+    },
+  };
 }
