@@ -17,7 +17,8 @@ export type ConversationTransition =
   | 'resolve'
   | 'push_12345'
   | 'abandon'
-  | 'return_to_queue'; // a 12345 ticket came back (退单) or the assignee left
+  | 'return_to_queue' // a 12345 ticket came back (退单) or the assignee left
+  | 'return_from_12345'; // 12345 returned (退单) the ticket: back to the helper who pushed it
 
 const ALLOWED: Record<ConversationTransition, readonly ConversationState[]> = {
   queue: ['bot', 'assigned'],
@@ -27,6 +28,7 @@ const ALLOWED: Record<ConversationTransition, readonly ConversationState[]> = {
   push_12345: ['queued', 'assigned', 'active'],
   abandon: ['bot', 'queued', 'assigned', 'active'],
   return_to_queue: ['assigned', 'active', 'pushed_12345'],
+  return_from_12345: ['pushed_12345'],
 };
 
 const TARGET: Record<ConversationTransition, ConversationState | null> = {
@@ -37,6 +39,7 @@ const TARGET: Record<ConversationTransition, ConversationState | null> = {
   push_12345: 'pushed_12345',
   abandon: 'abandoned',
   return_to_queue: 'queued',
+  return_from_12345: 'assigned',
 };
 
 export type TransitionResult =

@@ -1,16 +1,13 @@
 import { ASK_RESOLVED, PUSHED_12345, RESOLVE_CHOICES } from './citizen-texts.ts';
 import { releaseCurrent } from './assign-helper.ts';
-import { sayToCitizen, staffActor, transition, type Transitioned } from './conversation-ops.ts';
+import { sayToCitizen, staffActor, SYSTEM, transition, type Transitioned } from './conversation-ops.ts';
 import type { FlowContext, Step } from './flow-context.ts';
+import { createTicket, nextTicketNo, type PushInput } from './hotline-ticket.ts';
 import { drainQueue } from './queue.ts';
 import type { ConversationRow } from './repositories.ts';
 import { stopSlaClock } from './sla-cycle.ts';
 
-/** Outbox kind of a 12345 hotline ticket; the hotline gateway (a later issue) delivers it. */
-export const HOTLINE_TICKET = 'hotline12345.ticket';
-
-/** Lines of transcript a 12345 ticket carries. */
-const TICKET_TRANSCRIPT_LINES = 200;
+export { HOTLINE_TICKET } from './hotline-ticket.ts';
 
 /**
  * /resolve: closes the conversation and asks the citizen whether it was solved; their answer (the
@@ -37,7 +34,10 @@ export async function resolveConversation(
   return resolved;
 }
 
-/** /12345: writes the ticket into the outbox in the same transaction and closes as pushed_12345. */
+/**
+ * /12345: writes the ticket (hotline_tickets) and its outbox row in the same transaction and closes
+ * as pushed_12345; the citizen is told, and told the 12345 number once 12345 gives one.
+ */
 export async function pushTo12345(
   ctx: FlowContext,
   step: Step,
@@ -45,34 +45,25 @@ export async function pushTo12345(
   staffId: string,
   reason: string,
 ): Promise<Transitioned> {
-  const pushed = await transition(step, conversation, 'push_12345', staffActor(staffId), { reason });
-  if (!pushed.ok) return pushed;
-  const transcript = await step.tx.messages.list(conversation.id, { limit: TICKET_TRANSCRIPT_LINES });
-  await step.tx.work.enqueueOutbox({
-    kind: HOTLINE_TICKET,
-    idempotencyKey: `hotline12345:${conversation.id}`,
-    at: step.at,
-    payload: {
-      conversationId: conversation.id,
-      code: conversation.code,
-      itemId: conversation.itemId,
-      itemName: ctx.org.item(conversation.itemId)?.name ?? null,
-      channel: conversation.channel,
-      citizenUserId: conversation.citizenUserId,
-      reason,
-      staffId,
-      staffName: ctx.org.staff(staffId)?.name ?? staffId,
-      createdAt: conversation.createdAt.toISOString(),
-      handoffAt: conversation.handoffAt?.toISOString() ?? null,
-      pushedAt: step.at.toISOString(),
-      transcript: transcript.map((line) => ({
-        at: line.createdAt.toISOString(),
-        from: line.senderKind,
-        kind: line.kind,
-        text: line.body,
-      })),
-    },
+  return pushConversation(ctx, step, conversation, { staffId, reason });
+}
+
+/** A push by a helper (`staffId`) or by the auto-push rule (`staffId: null`). */
+export async function pushConversation(
+  ctx: FlowContext,
+  step: Step,
+  conversation: ConversationRow,
+  push: PushInput,
+): Promise<Transitioned> {
+  const numbered = await nextTicketNo(ctx, step, conversation);
+  const actor = push.staffId ? staffActor(push.staffId) : SYSTEM;
+  const pushed = await transition(step, conversation, 'push_12345', actor, {
+    reason: push.reason,
+    ticketNo: numbered.ticketNo,
+    ...(push.staffId ? {} : { auto: true }),
   });
+  if (!pushed.ok) return pushed;
+  await createTicket(ctx, step, conversation, push, numbered);
   await afterClosing(ctx, step, conversation);
   await sayToCitizen(step, pushed.conversation, PUSHED_12345, { senderKind: 'system' });
   return pushed;

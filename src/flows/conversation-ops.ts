@@ -40,6 +40,7 @@ const EVENT_OF: Record<ConversationTransition, string> = {
   push_12345: 'pushed_12345',
   abandon: 'abandoned',
   return_to_queue: 'returned_to_queue',
+  return_from_12345: 'returned_from_12345',
 };
 
 export type Transitioned =

@@ -2,6 +2,8 @@ import { claimById } from './claim-conversation.ts';
 import { getConversation, listOpen, transcript } from './desk-queries.ts';
 import type { FlowDeps } from './flow-deps.ts';
 import { createFlowContext, inTransaction } from './flow-context.ts';
+import { registerHotlineTimers } from './hotline-auto-push.ts';
+import { createHotlineFlows } from './hotline-flows.ts';
 import { InboundDoor, senderKey } from './inbound-door.ts';
 import { registerFlowTimers } from './register-timers.ts';
 import { runStaffInput } from './staff-input.ts';
@@ -17,12 +19,13 @@ export function createFlows(deps: FlowDeps): Flows {
   const ctx = createFlowContext(deps);
   const door = new InboundDoor(ctx);
   registerFlowTimers(ctx, deps.timers);
+  registerHotlineTimers(ctx, deps.timers);
 
   return {
     async receive(message) {
       const stored = await door.store(message);
-      if (!stored.duplicate) void door.process(stored.inboxId, senderKey(message));
-      return stored;
+      if (stored.duplicate) return stored;
+      return { ...stored, processed: door.process(stored.inboxId, senderKey(message)) };
     },
     async handleInbound(message) {
       const stored = await door.store(message);
@@ -37,5 +40,6 @@ export function createFlows(deps: FlowDeps): Flows {
     transcript: (conversationId, options) => transcript(ctx, conversationId, options),
     recoverInbox: (options) => door.recover(options?.limit ?? RECOVERY_BATCH),
     idle: () => door.idle(),
+    hotline: createHotlineFlows(ctx),
   };
 }

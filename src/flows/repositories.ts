@@ -114,6 +114,8 @@ export interface EventRepository {
   append(event: Omit<EventRow, 'id'>): Promise<void>;
   /** Whether an event of `type` whose data.key equals `key` exists (idempotent timer handlers). */
   hasKeyed(conversationId: string, type: string, key: string): Promise<boolean>;
+  /** Whether any event of `type` exists for the conversation. */
+  hasType(conversationId: string, type: string): Promise<boolean>;
   list(conversationId: string): Promise<EventRow[]>;
 }
 
@@ -202,7 +204,17 @@ export interface FlowRepositories {
   hotline: HotlineRepository;
 }
 
+/** What a transaction can read ahead for a batch (timer handlers firing together). */
+export interface FlowPreload {
+  /**
+   * Row-locks these conversations (in id order) and reads their flow state, previews and events of
+   * `eventTypes` in a few statements; the handlers' later reads of them in this transaction are
+   * answered from that. Outside a transaction it does nothing.
+   */
+  preload(conversationIds: readonly string[], options: { eventTypes: readonly string[] }): Promise<void>;
+}
+
 export interface FlowStore extends FlowRepositories {
   /** Runs `fn` in one transaction; everything it writes commits together or not at all. */
-  transaction<T>(fn: (tx: FlowRepositories) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: FlowRepositories & FlowPreload) => Promise<T>): Promise<T>;
 }

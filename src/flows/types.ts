@@ -4,9 +4,17 @@
  */
 import type { InboundMessage } from '../core/inbound.ts';
 import type { ConversationSummary } from '../ports.ts';
+import type { HotlineFlows } from './hotline-types.ts';
 
 export type ReceiveResult =
-  { ok: true; duplicate: false; inboxId: number } | { ok: true; duplicate: true; inboxId: number };
+  | {
+      ok: true;
+      duplicate: false;
+      inboxId: number;
+      /** From `receive`: settles when this message has been processed and its replies sent. */
+      processed?: Promise<void>;
+    }
+  | { ok: true; duplicate: true; inboxId: number };
 
 export type ClaimResult =
   { ok: true; conversation: ConversationSummary } | { ok: false; reason: ClaimFailure };
@@ -71,4 +79,6 @@ export interface Flows {
   recoverInbox(options?: { limit?: number }): Promise<number>;
   /** Resolves when the background processing `receive` started has finished (tests, shutdown). */
   idle(): Promise<void>;
+  /** 12345 tickets: what the hotline gateway calls (createFlows always sets it; fakes may omit it). */
+  hotline?: HotlineFlows;
 }

@@ -31,9 +31,12 @@ export function createFlowStore(database: Pick<Database, 'db'>): FlowStore {
   return {
     ...repositoriesOver(db),
     transaction: (fn) =>
-      db.transaction((tx) => {
+      db.transaction(async (tx) => {
         const repos = repositoriesOver(tx);
-        return fn({ ...repos, ...withTransactionCaches(repos) });
+        const caches = withTransactionCaches(tx, repos);
+        const result = await fn({ ...repos, ...caches });
+        await caches.flush();
+        return result;
       }),
   };
 }
