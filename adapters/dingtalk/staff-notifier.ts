@@ -1,0 +1,103 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { StaffNotifier } from '../../src/channel-router.ts';
+import { formatShanghai } from '../../src/core/calendar/shanghai-time.ts';
+import type { Clock, StaffNotification } from '../../src/ports.ts';
+import {
+  DINGTALK_OUTBOX,
+  type Enqueue,
+  type GroupPayload,
+  type StaffContent,
+  type StaffPayload,
+} from './outbox-kinds.ts';
+import { renderNotification, type CitizenMedia, type DingtalkOutput } from './render-notification.ts';
+import { userSessionKey } from './session-store.ts';
+import type { DingtalkStaffDirectory } from './staff-directory.ts';
+
+/**
+ * `notifyStaff` for DingTalk: renders the notification and puts each piece in the outbox. Staff
+ * without a DingTalk userid are skipped (the desk and other channels still have them). Every 1:1
+ * message carries the send time, so no two are identical: DingTalk work notifications silently drop
+ * the same content to the same user within a day (protocols/dingtalk.md §7).
+ */
+export function createDingtalkStaffNotifier(options: {
+  directory: DingtalkStaffDirectory;
+  enqueue: Enqueue;
+  clock: Clock;
+  findMedia?: () => ((conversationId: string, messageId: number) => Promise<CitizenMedia | null>) | null;
+}): StaffNotifier {
+  return {
+    async notifyStaff(staffId, notification) {
+      const userId = options.directory.userIdOf(staffId);
+      if (!userId) return;
+      const key = notificationKey(staffId, notification);
+      const find = notification.type === 'citizen_message' ? options.findMedia?.() : null;
+      const media =
+        find && notification.type === 'citizen_message'
+          ? await find(notification.conversation.id, notification.messageId)
+          : null;
+      const now = options.clock.now();
+      const outputs = renderNotification(notification, now, media);
+      for (const [index, output] of outputs.entries()) {
+        await options.enqueue(toOutbox(output, userId, `${key}:${index}`, now));
+      }
+    },
+  };
+}
+
+/** Repeats of the same reminder or claim (a timer fired twice) collapse on this key in the outbox. */
+function notificationKey(staffId: string, n: StaffNotification): string {
+  const base = `dingtalk:${staffId}:${n.type}`;
+  switch (n.type) {
+    case 'reminder':
+      return `${base}:${n.conversation.id}:${n.level}:${n.conversation.slaDueAt?.toISOString() ?? ''}`;
+    case 'claimed':
+      return `${base}:${n.conversation.id}:${n.byStaffId}`;
+    case 'closed':
+      return `${base}:${n.conversation.id}`;
+    default:
+      return `${base}:${randomUUID()}`;
+  }
+}
+
+/** msgUuid from the outbox key: a retry of the same job sends the same uuid. */
+export const uuidFor = (idempotencyKey: string) =>
+  `bb-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
+
+function toOutbox(output: DingtalkOutput, userId: string, idempotencyKey: string, now: Date) {
+  const uuid = uuidFor(idempotencyKey);
+  const stamp = formatShanghai(now).slice(11, 19);
+  if (output.kind === 'group') {
+    const payload: GroupPayload = {
+      itemId: output.itemId,
+      text: output.text,
+      mention: output.mention ? [userId] : [],
+      uuid,
+    };
+    return { kind: DINGTALK_OUTBOX.group, payload, idempotencyKey };
+  }
+  let content: StaffContent;
+  switch (output.kind) {
+    case 'text':
+      content = { type: 'text', text: `${output.text}（${stamp}）` };
+      break;
+    case 'card':
+      content = {
+        type: 'card',
+        title: output.title,
+        markdown: `${output.markdown}\n\n> ${stamp}`,
+        buttonTitle: output.buttonTitle,
+        buttonUrl: output.buttonUrl,
+      };
+      break;
+    case 'media':
+      content = {
+        type: 'media',
+        mediaRef: output.mediaRef,
+        mediaKind: output.mediaKind,
+        ...(output.fileName ? { fileName: output.fileName } : {}),
+      };
+      break;
+  }
+  const payload: StaffPayload = { userId, sessionKey: userSessionKey(userId), content, uuid };
+  return { kind: DINGTALK_OUTBOX.staff, payload, idempotencyKey };
+}
