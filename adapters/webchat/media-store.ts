@@ -127,8 +127,23 @@ export function parseMediaRef(mediaRef: string): { sessionId: string; name: stri
   return type ? { sessionId, name, type } : null;
 }
 
-/** The widget URL of a session's own upload (add `?token=`); null for anything else. */
+const SHARED_PREFIX = 'media:';
+const SHARED_ID = /^[A-Za-z0-9_-]{22}$/;
+
+/** The id of a shared MediaStore ref (`media:<id>`, e.g. a helper's WeCom image), or null. */
+export function sharedMediaId(mediaRef: string): string | null {
+  if (!mediaRef.startsWith(SHARED_PREFIX)) return null;
+  const id = mediaRef.slice(SHARED_PREFIX.length);
+  return SHARED_ID.test(id) ? id : null;
+}
+
+/**
+ * The widget URL of a session's media (add `?token=`): its own uploads, and shared `media:` refs
+ * (a helper's image from WeCom …) in its messages; null for anything else.
+ */
 export function mediaUrlFor(sessionId: string, mediaRef: string): string | null {
+  const shared = sharedMediaId(mediaRef);
+  if (shared) return `/webchat/sessions/${sessionId}/shared-media/${shared}`;
   const parsed = parseMediaRef(mediaRef);
   if (!parsed || parsed.sessionId !== sessionId) return null;
   return `/webchat/sessions/${sessionId}/media/${parsed.name}`;

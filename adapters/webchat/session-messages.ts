@@ -65,6 +65,23 @@ export async function sessionMessages(
   return latest.reverse();
 }
 
+/** True when one of the session's (webchat) messages carries `mediaRef`: the session may fetch it. */
+export async function sessionHasMedia(db: Db, sessionId: string, mediaRef: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .where(
+      and(
+        eq(conversations.channel, 'webchat'),
+        eq(conversations.citizenUserId, sessionId),
+        eq(messages.mediaRef, mediaRef),
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}
+
 /** The id of the stored inbound message with this external id in the session's conversations. */
 export async function inboundMessageId(
   db: Db,

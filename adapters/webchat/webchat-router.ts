@@ -12,11 +12,11 @@ import type { Flows } from '../../src/flows/types.ts';
 import type { AppState } from '../../src/http/app-state.ts';
 import { requireContentType } from '../../src/http/require-content-type.ts';
 import type { Logger } from '../../src/logger.ts';
-import type { Clock } from '../../src/ports.ts';
+import type { Clock, MediaStore as SharedMediaStore } from '../../src/ports.ts';
 import type { Database } from '../../src/storage/database.ts';
 import { webchatCors, type AllowedOrigins } from './cors.ts';
-import { IMAGE_TYPES, readRawBody, sniffImageType, type MediaStore } from './media-store.ts';
-import { inboundMessageId, sessionMessages, toWidgetMessage } from './session-messages.ts';
+import { IMAGE_TYPES, readRawBody, sharedMediaId, sniffImageType, type MediaStore } from './media-store.ts';
+import { inboundMessageId, sessionHasMedia, sessionMessages, toWidgetMessage } from './session-messages.ts';
 import { openSessionStream } from './session-stream.ts';
 import type { WebchatHub } from './webchat-hub.ts';
 import { authenticateSession, createWebchatSession, touchSession } from './webchat-sessions.ts';
@@ -52,6 +52,8 @@ export interface WebchatRouterOptions {
   logger: Logger;
   hub: WebchatHub;
   media: MediaStore;
+  /** The shared store of `media:<id>` refs (a helper's image from WeCom …); without it they are not served. */
+  sharedMedia?: Pick<SharedMediaStore, 'get'>;
   limits?: Partial<WebchatLimits>;
   /** Pages allowed to call the API from a browser (default '*'). */
   allowedOrigins?: AllowedOrigins;
@@ -77,7 +79,12 @@ export function createWebchatRouter(options: WebchatRouterOptions): Router<AppSt
   api.get('/webchat/widget.js', (ctx) => sendWebFile(ctx, 'widget.js'));
   api.get('/webchat/widget.css', (ctx) => sendWebFile(ctx, 'widget.css'));
   api.options(
-    ['/webchat/sessions', '/webchat/sessions/:id/:action', '/webchat/sessions/:id/media/:file'],
+    [
+      '/webchat/sessions',
+      '/webchat/sessions/:id/:action',
+      '/webchat/sessions/:id/media/:file',
+      '/webchat/sessions/:id/shared-media/:mediaId',
+    ],
     () => {},
   );
 
@@ -190,6 +197,22 @@ export function createWebchatRouter(options: WebchatRouterOptions): Router<AppSt
     const file = await options.media.open(`webchat-upload:${sessionId}/${ctx.params['file'] ?? ''}`);
     if (!file) throw new AppError('not_found', 'No such image');
     sendMedia(ctx, file);
+  });
+
+  // Media a helper sent this session (a WeCom image …): only refs in the session's own messages.
+  api.get('/webchat/sessions/:id/shared-media/:mediaId', async (ctx) => {
+    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: true });
+    const ref = `media:${ctx.params['mediaId'] ?? ''}`;
+    const stored =
+      options.sharedMedia && sharedMediaId(ref) && (await sessionHasMedia(db, sessionId, ref))
+        ? await options.sharedMedia.get(ref)
+        : null;
+    if (!stored) throw new AppError('not_found', 'No such media file');
+    sendMedia(ctx, {
+      contentType: stored.contentType,
+      body: stored.bytes,
+      ...(stored.fileName ? { fileName: stored.fileName } : {}),
+    });
   });
 
   async function afterInbound(sessionId: string): Promise<void> {

@@ -125,11 +125,14 @@ export class WecomApiClient {
     await this.#post('webhook/send', 'none', message, { key });
   }
 
-  /** media/upload (doc 90253): multipart field `media`; the media_id lives 3 days. */
-  async uploadMedia(type: MediaType, file: MediaFile): Promise<string> {
+  /**
+   * media/upload (doc 90253): multipart field `media`; the media_id lives 3 days. 微信客服 sends
+   * upload with the 微信客服 token (`'kf'`), which is the app's when no 微信客服 secret is set.
+   */
+  async uploadMedia(type: MediaType, file: MediaFile, token: 'app' | 'kf' = 'app'): Promise<string> {
     const form = new FormData();
     form.append('media', new Blob([file.data], { type: file.contentType }), file.fileName);
-    const result = await this.#post('media/upload', 'app', form, { type });
+    const result = await this.#post('media/upload', token, form, { type });
     return String(result['media_id'] ?? '');
   }
 

@@ -10,6 +10,7 @@ import type { AppState } from '../../src/http/app-state.ts';
 import { requireContentType } from '../../src/http/require-content-type.ts';
 import type { Logger } from '../../src/logger.ts';
 import type { Clock } from '../../src/ports.ts';
+import { callbackFormat } from './json-callback.ts';
 import { parseCallback, type WecomCallback } from './parse-callback.ts';
 import { openCallback, verifyUrl, type CallbackSecrets, type Rejection } from './verify-callback.ts';
 
@@ -33,11 +34,15 @@ export function createWecomCallbackRouter(options: WecomCallbackRouterOptions): 
     ctx.body = verified.plaintext;
   });
 
-  router.post(WECOM_CALLBACK_PATH, requireContentType('xml', 'text'), async (ctx) => {
+  // XML (the default) or JSON callbacks, told apart by Content-Type, else by the body.
+  router.post(WECOM_CALLBACK_PATH, requireContentType('xml', 'json', 'text'), async (ctx) => {
     const raw = (ctx.request as { rawBody?: unknown }).rawBody;
     if (typeof raw !== 'string' || raw === '')
-      throw new AppError('bad_request', 'an XML body is required', { details: { reason: 'empty_body' } });
-    const opened = openCallback(ctx.query, raw, options.secrets, options.clock.now());
+      throw new AppError('bad_request', 'an XML or JSON body is required', {
+        details: { reason: 'empty_body' },
+      });
+    const format = callbackFormat(ctx.request.type, raw);
+    const opened = openCallback(ctx.query, raw, options.secrets, options.clock.now(), format);
     if (!opened.ok) throw toAppError(opened);
     const parsed = parseCallback(opened.plaintext);
     if (!parsed.ok) {

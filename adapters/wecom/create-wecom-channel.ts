@@ -10,7 +10,7 @@ import type { Flows } from '../../src/flows/types.ts';
 import type { AppState } from '../../src/http/app-state.ts';
 import type { OutboxRunner } from '../../src/jobs/outbox-runner.ts';
 import type { Logger } from '../../src/logger.ts';
-import type { ChannelGateway, Clock } from '../../src/ports.ts';
+import type { ChannelGateway, Clock, MediaStore } from '../../src/ports.ts';
 import type { Database } from '../../src/storage/database.ts';
 import { WecomApiClient } from './api-client.ts';
 import type { MediaType } from './api-types.ts';
@@ -22,7 +22,10 @@ import {
   createKfSyncDeliverer,
   WelcomeCodes,
 } from './kf-channel.ts';
+import { createMediaStore as createWebchatUploads } from '../webchat/media-store.ts';
+import { createMediaReader, isBangbanMediaRef } from './media-bridge.ts';
 import { WECOM_OUTBOX, type Enqueue } from './outbox-kinds.ts';
+import { createStaffMediaDeliverer } from './staff-media.ts';
 import { createStaffDeliverers } from './staff-deliverers.ts';
 import { createWecomStaffDirectory } from './staff-directory.ts';
 import type { CitizenMedia } from './render-notification.ts';
@@ -31,15 +34,25 @@ import { readWecomSettings, type WecomSettings } from './wecom-settings.ts';
 
 export interface WecomChannelOptions {
   env: NodeJS.ProcessEnv;
-  config: Pick<Config, 'staff' | 'items'>;
+  config: Pick<Config, 'staff' | 'items'> & Partial<Pick<Config, 'wecom'>>;
   database: Pick<Database, 'db'>;
   outbox: Pick<OutboxRunner, 'enqueue' | 'register'>;
   clock: Clock;
   logger: Logger;
-  /** Per-member and per-robot limits (defaults 30 and 20 a minute). */
-  limits?: { memberPerMinute?: number; robotPerMinute?: number };
+  /**
+   * Per-member and per-robot limits (default: config `wecom.limits`, else 30 and 20 a minute);
+   * `shared` counts them in the database for all instances together (default: config, else true).
+   */
+  limits?: { memberPerMinute?: number; robotPerMinute?: number; shared?: boolean };
   /** Tests pass a fake sleep to the API client and the rate queues. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The shared MediaStore (`media:<id>` refs). With it, staff media is downloaded into it and
+   * relayed to any citizen channel, and `media:` refs are uploaded to WeCom when sent.
+   */
+  media?: MediaStore;
+  /** The web widget's uploads folder, so `webchat-upload:` images reach WeCom staff as images. */
+  webchatUploadsDir?: string;
 }
 
 export interface WecomChannel {
@@ -65,6 +78,7 @@ export function createWecomChannel(options: WecomChannelOptions): WecomChannelRe
   const read = readWecomSettings(
     options.env,
     options.config.items.map((item) => item.id),
+    options.config.wecom,
   );
   if (!read.enabled) return read;
   const { settings } = read;
@@ -80,6 +94,10 @@ export function createWecomChannel(options: WecomChannelOptions): WecomChannelRe
     ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   const enqueue: Enqueue = (input) => options.outbox.enqueue(input);
+  const readMedia = createMediaReader({
+    ...(options.media ? { media: options.media } : {}),
+    ...(options.webchatUploadsDir ? { webchatUploads: createWebchatUploads(options.webchatUploadsDir) } : {}),
+  });
   const directory = createWecomStaffDirectory(options.config.staff);
   let connected: { flows: Flows; notifyStaff: ChannelGateway['notifyStaff'] } | null = null;
   const staffNotifier = createWecomStaffNotifier({
@@ -95,13 +113,17 @@ export function createWecomChannel(options: WecomChannelOptions): WecomChannelRe
     clock,
     robotKeys: settings.robotKeys,
     appChats: settings.appChats,
-    ...options.limits,
+    readMedia,
+    memberPerMinute: options.limits?.memberPerMinute ?? settings.limits.memberPerMinute,
+    robotPerMinute: options.limits?.robotPerMinute ?? settings.limits.robotPerMinute,
+    robotPerMinuteByItem: settings.limits.robotPerMinuteByItem,
+    sharedLimits: options.limits?.shared ?? settings.limits.shared,
     ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   options.outbox.register(WECOM_OUTBOX.app, deliver.app);
   options.outbox.register(WECOM_OUTBOX.cardUpdate, deliver.cardUpdate);
   options.outbox.register(WECOM_OUTBOX.group, deliver.group);
-  options.outbox.register(WECOM_OUTBOX.kfSend, createKfSendDeliverer(client));
+  options.outbox.register(WECOM_OUTBOX.kfSend, createKfSendDeliverer(client, readMedia));
 
   const welcomeCodes = new WelcomeCodes(clock);
   const citizenSender = createKfCitizenSender({
@@ -132,6 +154,11 @@ export function createWecomChannel(options: WecomChannelOptions): WecomChannelRe
           WECOM_OUTBOX.kfSync,
           createKfSyncDeliverer({ client, db, flows, clock, logger, welcomeCodes }),
         );
+        if (options.media)
+          options.outbox.register(
+            WECOM_OUTBOX.staffMedia,
+            createStaffMediaDeliverer({ client, media: options.media, flows, enqueue }),
+          );
         return createWecomCallbackRouter({
           secrets: {
             token: settings.token,
@@ -140,7 +167,14 @@ export function createWecomChannel(options: WecomChannelOptions): WecomChannelRe
             maxClockSkewSeconds: settings.maxClockSkewSeconds,
           },
           clock,
-          onCallback: createInboundHandler({ flows, directory, db, enqueue, clock }),
+          onCallback: createInboundHandler({
+            flows,
+            directory,
+            db,
+            enqueue,
+            clock,
+            downloadStaffMedia: options.media !== undefined,
+          }),
         });
       },
     },
@@ -150,16 +184,19 @@ export function createWecomChannel(options: WecomChannelOptions): WecomChannelRe
 const MEDIA_KINDS = new Set(['image', 'voice', 'video', 'file']);
 
 /**
- * A 微信客服 citizen's media message as WeCom media: its media_id belongs to the corp (3 days), so
- * the app can send it on to the helper as is. Web uploads would need media/upload first (not yet).
+ * A citizen's media message as WeCom media for the helper: a 微信客服 media_id belongs to the corp
+ * (3 days) and is sent on as is; a bangban ref (`media:` from another platform, `webchat-upload:`
+ * from the widget) is uploaded with media/upload when the message is delivered. Other channels'
+ * own handles (not in the MediaStore) cannot be read here and stay a text notice.
  */
 function citizenMediaFinder(flows: Flows) {
   return async (conversationId: string, messageId: number): Promise<CitizenMedia | null> => {
     const conversation = await flows.getConversation(conversationId);
-    if (conversation?.channel !== 'wecom_kf') return null;
+    if (!conversation) return null;
     const [message] = await flows.transcript(conversationId, { afterId: messageId - 1, limit: 1 });
     if (!message || message.id !== messageId || !message.mediaRef || !MEDIA_KINDS.has(message.kind))
       return null;
+    if (!isBangbanMediaRef(message.mediaRef) && conversation.channel !== 'wecom_kf') return null;
     return { mediaType: message.kind as MediaType, mediaId: message.mediaRef };
   };
 }

@@ -8,7 +8,14 @@ import type { Logger } from '../../src/logger.ts';
 import type { Clock } from '../../src/ports.ts';
 import type { Db } from '../../src/storage/database.ts';
 import { recordCardClick } from './card-store.ts';
-import { WECOM_OUTBOX, type AppPayload, type Enqueue, type KfSyncPayload } from './outbox-kinds.ts';
+import { isBangbanMediaRef } from './media-bridge.ts';
+import {
+  WECOM_OUTBOX,
+  type AppPayload,
+  type Enqueue,
+  type KfSyncPayload,
+  type StaffMediaPayload,
+} from './outbox-kinds.ts';
 import type { WecomCallback } from './parse-callback.ts';
 import type { WecomStaffDirectory } from './staff-directory.ts';
 
@@ -20,6 +27,11 @@ export interface InboundHandlerDeps {
   db: Db;
   enqueue: Enqueue;
   clock: Clock;
+  /**
+   * True when a MediaStore is wired: a staff member's media is then downloaded by an outbox job
+   * (media/get can take longer than WeCom's 5 s) and received as a `media:<id>` ref.
+   */
+  downloadStaffMedia?: boolean;
 }
 
 export function createInboundHandler(
@@ -52,6 +64,31 @@ export function createInboundHandler(
     if (!deps.directory.staffIdOf(userId)) {
       log.warn({ userId }, 'WeCom message from a member who is not on the rota');
       await tell(userId, NOT_ON_ROTA, `wecom:not-on-rota:${message.externalId}`);
+      return;
+    }
+    if (
+      deps.downloadStaffMedia &&
+      (message.kind === 'image' ||
+        message.kind === 'voice' ||
+        message.kind === 'video' ||
+        message.kind === 'file') &&
+      !isBangbanMediaRef(message.mediaRef)
+    ) {
+      const payload: StaffMediaPayload = {
+        msgId: message.externalId,
+        userId,
+        kind: message.kind,
+        mediaId: message.mediaRef,
+        ...(message.fileName ? { fileName: message.fileName } : {}),
+        ...(message.recognition ? { recognition: message.recognition } : {}),
+        ...(message.sentAt ? { sentAt: message.sentAt.toISOString() } : {}),
+      };
+      // Keyed on MsgId, so WeCom's retries of the callback download (and relay) once.
+      await deps.enqueue({
+        kind: WECOM_OUTBOX.staffMedia,
+        payload,
+        idempotencyKey: `wecom:staff-media:${message.externalId}`,
+      });
       return;
     }
     if (callback.card)

@@ -11,6 +11,7 @@ import type { Clock, OutboundMessage } from '../../src/ports.ts';
 import type { Db } from '../../src/storage/database.ts';
 import type { WecomApiClient } from './api-client.ts';
 import type { KfMessage } from './api-types.ts';
+import { isBangbanMediaRef, uploadRef, type MediaReader } from './media-bridge.ts';
 import { kfToInbound, KF_ORIGIN_CITIZEN, KF_ORIGIN_EVENT } from './kf-parse.ts';
 import { loadCursor, recordCitizenMessage, saveCursor, takeReplySlot, type ReplySlot } from './kf-store.ts';
 import { WECOM_OUTBOX, type Enqueue, type KfSendPayload, type KfSyncPayload } from './outbox-kinds.ts';
@@ -83,11 +84,45 @@ export function createKfSyncDeliverer(deps: {
 }
 
 export const createKfSendDeliverer =
-  (client: WecomApiClient): Deliverer<KfSendPayload> =>
+  (client: WecomApiClient, readMedia: MediaReader = async () => null): Deliverer<KfSendPayload> =>
   async (payload) => {
-    if (payload.welcomeCode) await client.kfSendMsgOnEvent(payload.welcomeCode, payload.message);
-    else await client.kfSendMsg(payload.message);
+    let message = payload.message;
+    if (payload.upload) {
+      // Uploaded now, not when queued: a media_id lives 3 days and a retry gets a fresh one.
+      const { mediaId, mediaType } = await uploadRef(
+        client,
+        readMedia,
+        payload.upload.ref,
+        payload.upload.mediaType,
+        'kf',
+      );
+      const { touser, open_kfid, msgid } = message;
+      message = { touser, open_kfid, ...(msgid ? { msgid } : {}), ...kfMedia(mediaType, mediaId) };
+    }
+    if (payload.welcomeCode) await client.kfSendMsgOnEvent(payload.welcomeCode, message);
+    else await client.kfSendMsg(message);
   };
+
+function kfMedia(type: 'image' | 'voice' | 'video' | 'file', mediaId: string) {
+  const media = { media_id: mediaId };
+  switch (type) {
+    case 'image':
+      return { msgtype: 'image', image: media } as const;
+    case 'voice':
+      return { msgtype: 'voice', voice: media } as const;
+    case 'video':
+      return { msgtype: 'video', video: media } as const;
+    case 'file':
+      return { msgtype: 'file', file: media } as const;
+  }
+}
+
+/** What must be uploaded before `message` can go: a bangban media ref (not a WeCom media_id). */
+export function uploadFor(message: OutboundMessage): KfSendPayload['upload'] {
+  return message.kind !== 'text' && isBangbanMediaRef(message.mediaRef)
+    ? { ref: message.mediaRef, mediaType: message.kind }
+    : undefined;
+}
 
 /** welcome_code lives 20 s and may be used once (protocols §5.8). */
 const WELCOME_CODE_MS = 20_000;
@@ -122,17 +157,8 @@ const kfMsgId = () => randomUUID().replaceAll('-', '');
 export function toKfMessage(touser: string, openKfId: string, message: OutboundMessage): KfMessage {
   const base = { touser, open_kfid: openKfId, msgid: kfMsgId() };
   if (message.kind !== 'text') {
-    const media = { media_id: message.mediaRef };
-    switch (message.kind) {
-      case 'image':
-        return { ...base, msgtype: 'image', image: media };
-      case 'voice':
-        return { ...base, msgtype: 'voice', voice: media };
-      case 'video':
-        return { ...base, msgtype: 'video', video: media };
-      case 'file':
-        return { ...base, msgtype: 'file', file: media };
-    }
+    // A bangban ref gets its media_id at delivery (see uploadFor); WeCom's own ids go as they are.
+    return { ...base, ...kfMedia(message.kind, isBangbanMediaRef(message.mediaRef) ? '' : message.mediaRef) };
   }
   if (message.choices && message.choices.length > 0) {
     return {
@@ -175,10 +201,12 @@ export function createKfCitizenSender(deps: {
       if (welcome) {
         // The citizen opened the chat but has not written: the welcome code is the one way to answer.
         const kf = toKfMessage(to.citizenUserId, welcome.openKfId, message);
+        const upload = uploadFor(message);
         const payload: KfSendPayload = {
           message: kf,
           conversationId: to.conversationId,
           welcomeCode: welcome.code,
+          ...(upload ? { upload } : {}),
         };
         await deps.enqueue({ kind: WECOM_OUTBOX.kfSend, payload, idempotencyKey: `wecom:kf:${kf.msgid}` });
         return;
@@ -192,7 +220,12 @@ export function createKfCitizenSender(deps: {
         return;
       }
       const kf = toKfMessage(to.citizenUserId, slot.openKfId, message);
-      const payload: KfSendPayload = { message: kf, conversationId: to.conversationId };
+      const upload = uploadFor(message);
+      const payload: KfSendPayload = {
+        message: kf,
+        conversationId: to.conversationId,
+        ...(upload ? { upload } : {}),
+      };
       await deps.enqueue({ kind: WECOM_OUTBOX.kfSend, payload, idempotencyKey: `wecom:kf:${kf.msgid}` });
     },
   };

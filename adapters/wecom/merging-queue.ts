@@ -1,15 +1,15 @@
 import { DeliveryError } from '../../src/jobs/outbox-runner.ts';
 import type { Clock } from '../../src/ports.ts';
-import type { RateWindow } from './rate-window.ts';
+import type { SlotTaker } from './rate-window.ts';
 
 /**
- * Sends per key (a member, a robot) within a RateWindow. While a key waits for a token, what
+ * Sends per key (a member, a robot) within a rate window (in process, or shared in the database). While a key waits for a token, what
  * piles up behind it is merged into one message where `merge` allows (texts to the same person),
  * because WeCom silently drops app messages past 30/min per member: merging keeps every reminder
  * without tripping the limit. Each caller's promise settles with the send that carried its item.
  */
 export interface MergingQueueOptions<T> {
-  window: RateWindow;
+  window: SlotTaker;
   clock: Clock;
   /** One message combining `a` then `b`, or null when they cannot travel together. */
   merge(a: T, b: T): T | null;
@@ -59,14 +59,20 @@ export class MergingQueue<T> {
   async #drain(key: string): Promise<void> {
     const queue = this.#queues.get(key)!;
     while (queue.length > 0) {
-      const wait = this.#options.window.waitMs(key);
+      let wait: number;
+      try {
+        wait = await this.#options.window.tryTake(key);
+      } catch (error) {
+        // The shared counter is unreachable: fail what waits (retryable), the outbox tries later.
+        for (const waiting of queue.splice(0)) waiting.reject(error);
+        break;
+      }
       if (wait > 0) {
         this.#expire(queue);
         if (queue.length === 0) break;
         await this.#sleep(Math.min(wait, 1000));
         continue;
       }
-      this.#options.window.take(key);
       const batch = this.#takeBatch(queue);
       try {
         await this.#options.send(key, batch.item);

@@ -1,6 +1,6 @@
 /** Outbox kinds the WeCom channel enqueues and delivers, and their payloads (stored as JSON: no secrets). */
 import type { EnqueueInput } from '../../src/jobs/outbox-store.ts';
-import type { AppMessage, KfMessage } from './api-types.ts';
+import type { AppMessage, KfMessage, MediaType } from './api-types.ts';
 
 export const WECOM_OUTBOX = {
   app: 'wecom.app',
@@ -8,7 +8,17 @@ export const WECOM_OUTBOX = {
   group: 'wecom.group',
   kfSync: 'wecom.kf_sync',
   kfSend: 'wecom.kf_send',
+  staffMedia: 'wecom.staff_media',
 } as const;
+
+/**
+ * Media to upload right before the send (a bangban `media:` or `webchat-upload:` ref): the
+ * deliverer uploads it and puts the fresh media_id into the message, whose own media_id is ignored.
+ */
+export interface UploadFirst {
+  ref: string;
+  mediaType: MediaType;
+}
 
 /** Content of an app message without its recipient. */
 export type AppContent = AppMessage extends infer M ? (M extends unknown ? Omit<M, 'touser'> : never) : never;
@@ -18,6 +28,7 @@ export interface AppPayload {
   message: AppContent;
   /** Set for 接单 cards: remembered with the response code for a later rewrite. */
   conversationId?: string;
+  upload?: UploadFirst;
 }
 
 export interface CardUpdatePayload {
@@ -44,6 +55,19 @@ export interface KfSendPayload {
   conversationId: string;
   /** Send with kf/send_msg_on_event and this welcome_code instead (before the citizen wrote). */
   welcomeCode?: string;
+  upload?: UploadFirst;
+}
+
+/** A staff member's media message in the app: downloaded (media/get) into the MediaStore, then received. */
+export interface StaffMediaPayload {
+  msgId: string;
+  userId: string;
+  kind: MediaType;
+  mediaId: string;
+  fileName?: string;
+  recognition?: string;
+  /** ISO time of the callback's CreateTime. */
+  sentAt?: string;
 }
 
 export type Enqueue = (input: EnqueueInput) => Promise<{ enqueued: boolean }>;

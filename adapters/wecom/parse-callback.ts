@@ -4,6 +4,7 @@
  * messages now"; anything else is acknowledged and ignored. Ids stay strings (MsgId > 2^53).
  */
 import type { InboundMessage } from '../../src/core/inbound.ts';
+import { parseJsonDocument } from './json-callback.ts';
 import { parseXmlDocument, textOf, type XmlRecord } from './xml.ts';
 
 export type WecomCallback =
@@ -20,8 +21,11 @@ export type ParseCallbackResult = { ok: true; callback: WecomCallback } | { ok: 
 
 const fail = (reason: string): ParseCallbackResult => ({ ok: false, reason });
 
+/** The decrypted message, XML or (JSON callbacks) JSON with the same field names. */
 export function parseCallback(plaintext: string): ParseCallbackResult {
-  const doc = parseXmlDocument(plaintext);
+  const doc = plaintext.trimStart().startsWith('{')
+    ? parseJsonDocument(plaintext)
+    : parseXmlDocument(plaintext);
   if (!doc.ok) return fail(doc.reason);
   const x = doc.root;
   const msgType = textOf(x, 'MsgType');

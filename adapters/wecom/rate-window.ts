@@ -1,34 +1,44 @@
 import type { Clock } from '../../src/ports.ts';
 
+/** Takes a send slot for a key: 0 when taken, else the milliseconds until one may be free. */
+export interface SlotTaker {
+  tryTake(key: string): Promise<number> | number;
+}
+
 /**
  * A token bucket per key whose tokens come back exactly one minute after they are spent, so no
  * sliding minute ever sees more than `perMinute` sends — the way WeCom counts its limits (30 app
  * messages per member, 20 per group robot, doc 90454 / 91770). In process memory: with several
- * instances each keeps its own count, so give each a share of the limit (`perMinute`) if needed.
+ * instances use DbRateWindow (db-rate-window.ts), which counts in the database instead.
  */
-export class RateWindow {
-  readonly #perMinute: number;
+export class RateWindow implements SlotTaker {
+  readonly #limitOf: (key: string) => number;
   readonly #clock: Clock;
   readonly #spent = new Map<string, number[]>();
 
-  constructor(perMinute: number, clock: Clock) {
-    this.#perMinute = perMinute;
+  /** `perMinute`: one limit for every key, or a limit per key. */
+  constructor(perMinute: number | ((key: string) => number), clock: Clock) {
+    this.#limitOf = typeof perMinute === 'number' ? () => perMinute : perMinute;
     this.#clock = clock;
   }
 
   /** Milliseconds until `key` has a token (0: now). */
   waitMs(key: string): number {
     const recent = this.#recent(key);
-    if (recent.length < this.#perMinute) return 0;
+    if (recent.length < this.#limitOf(key)) return 0;
     return recent[0]! + 60_000 - this.#clock.now().getTime();
   }
 
   /** Spends a token; false (and nothing spent) when none is left. */
   take(key: string): boolean {
     const recent = this.#recent(key);
-    if (recent.length >= this.#perMinute) return false;
+    if (recent.length >= this.#limitOf(key)) return false;
     recent.push(this.#clock.now().getTime());
     return true;
+  }
+
+  tryTake(key: string): number {
+    return this.take(key) ? 0 : Math.max(this.waitMs(key), 1);
   }
 
   #recent(key: string): number[] {

@@ -14,10 +14,13 @@ export type WecomOutput =
   /** Rewrite this person's card(s) for the conversation; `fallbackText` when no card can be updated. */
   | { kind: 'card_update'; conversationId: string; replaceName: string; fallbackText?: string }
   | { kind: 'group_text'; itemId: string; text: string; mention: boolean }
-  /** The citizen's image/voice/video/file itself, by its WeCom media_id (微信客服 media, same corp). */
+  /**
+   * The citizen's image/voice/video/file itself: a WeCom media_id (微信客服 media, same corp) sent
+   * as is, or a bangban ref (`media:`, `webchat-upload:`) uploaded when the message is delivered.
+   */
   | { kind: 'app_media'; mediaType: MediaType; mediaId: string };
 
-/** A citizen message's media, when the platform's media_id can be forwarded as is. */
+/** A citizen message's media: a WeCom media_id, or a bangban media ref to upload first. */
 export interface CitizenMedia {
   mediaType: MediaType;
   mediaId: string;

@@ -3,6 +3,7 @@
  * merged while waiting), card rewrites, and item-group posts (robot ≤ 20/min). Errors keep their
  * `retryable` flag, which the outbox runner reads.
  */
+import { createHash } from 'node:crypto';
 import type { Deliverer } from '../../src/jobs/outbox-runner.ts';
 import type { Clock } from '../../src/ports.ts';
 import type { Db } from '../../src/storage/database.ts';
@@ -10,9 +11,11 @@ import { WecomApiError } from './api-errors.ts';
 import type { WecomApiClient } from './api-client.ts';
 import type { RobotMessage } from './api-types.ts';
 import { saveCard, spendCard, updatableCards } from './card-store.ts';
+import { uploadRef, type MediaReader } from './media-bridge.ts';
 import { MergingQueue } from './merging-queue.ts';
 import type { AppContent, AppPayload, CardUpdatePayload, GroupPayload } from './outbox-kinds.ts';
-import { RateWindow } from './rate-window.ts';
+import { DbRateWindow } from './db-rate-window.ts';
+import { RateWindow, type SlotTaker } from './rate-window.ts';
 
 /** Text limits: app and robot text 2048 bytes (doc 90236 / 91770). */
 const TEXT_MAX_BYTES = 2048;
@@ -26,7 +29,13 @@ export interface StaffDeliveryDeps {
   /** Limits (defaults 30 and 20; lower them when several instances share the platform's budget). */
   memberPerMinute?: number;
   robotPerMinute?: number;
+  /** Lower robot limits for some items' robots (config `wecom.groups[].robotPerMinute`). */
+  robotPerMinuteByItem?: Readonly<Record<string, number>>;
+  /** Count the limits in the database (all instances together) instead of in this process. */
+  sharedLimits?: boolean;
   sleep?: (ms: number) => Promise<void>;
+  /** Reads bangban media refs for upload (citizen media from other channels). */
+  readMedia?: MediaReader;
 }
 
 interface AppItem {
@@ -42,11 +51,28 @@ export interface StaffDeliverers {
   group: Deliverer<GroupPayload>;
 }
 
+/** A robot's rate key: its key is a credential, so only a hash of it is kept (and stored). */
+export const robotRateKey = (robotKey: string) =>
+  `robot:${createHash('sha256').update(robotKey).digest('hex').slice(0, 24)}`;
+
 export function createStaffDeliverers(deps: StaffDeliveryDeps): StaffDeliverers {
   const { client, db, clock } = deps;
   const sleep = deps.sleep;
+  const memberLimit = deps.memberPerMinute ?? 30;
+  const robotLimit = deps.robotPerMinute ?? 20;
+  // A robot shared by several items takes the lowest of their limits.
+  const robotLimits = new Map<string, number>();
+  for (const [itemId, limit] of Object.entries(deps.robotPerMinuteByItem ?? {})) {
+    const robot = deps.robotKeys[itemId];
+    if (!robot) continue;
+    const key = robotRateKey(robot);
+    robotLimits.set(key, Math.min(limit, robotLimits.get(key) ?? robotLimit));
+  }
+  const groupLimitOf = (key: string) => robotLimits.get(key) ?? robotLimit;
+  const window = (limitOf: (key: string) => number): SlotTaker =>
+    deps.sharedLimits ? new DbRateWindow(db, clock, limitOf) : new RateWindow(limitOf, clock);
   const members = new MergingQueue<AppItem>({
-    window: new RateWindow(deps.memberPerMinute ?? 30, clock),
+    window: window(() => memberLimit),
     clock,
     ...(sleep ? { sleep } : {}),
     merge: (a, b) => {
@@ -73,7 +99,7 @@ export function createStaffDeliverers(deps: StaffDeliveryDeps): StaffDeliverers 
     },
   });
   const groups = new MergingQueue<GroupItem>({
-    window: new RateWindow(deps.robotPerMinute ?? 20, clock),
+    window: window(groupLimitOf),
     clock,
     ...(sleep ? { sleep } : {}),
     merge: (a, b) => {
@@ -102,11 +128,23 @@ export function createStaffDeliverers(deps: StaffDeliveryDeps): StaffDeliverers 
     members.send(userId, { message: { msgtype: 'text', text: { content } } });
 
   return {
-    app: (payload) =>
-      members.send(payload.userId, {
-        message: payload.message,
+    async app(payload) {
+      let message = payload.message;
+      if (payload.upload) {
+        // Uploaded at delivery: a retry after 3 days still gets a live media_id.
+        const { mediaId, mediaType } = await uploadRef(
+          client,
+          deps.readMedia ?? (async () => null),
+          payload.upload.ref,
+          payload.upload.mediaType,
+        );
+        message = { msgtype: mediaType, [mediaType]: { media_id: mediaId } } as AppContent;
+      }
+      await members.send(payload.userId, {
+        message,
         ...(payload.conversationId ? { conversationId: payload.conversationId } : {}),
-      }),
+      });
+    },
     async cardUpdate(payload) {
       const cards = await updatableCards(db, payload.conversationId, payload.userId);
       let updated = 0;
@@ -132,7 +170,7 @@ export function createStaffDeliverers(deps: StaffDeliveryDeps): StaffDeliverers 
       const sends: Promise<void>[] = [];
       if (robot)
         sends.push(
-          groups.send(`robot:${robot}`, {
+          groups.send(robotRateKey(robot), {
             kind: 'robot',
             target: robot,
             text: payload.text,

@@ -9,6 +9,7 @@ import {
   type GroupPayload,
 } from './outbox-kinds.ts';
 import { renderNotification, type CitizenMedia, type WecomOutput } from './render-notification.ts';
+import { isBangbanMediaRef } from './media-bridge.ts';
 import type { WecomStaffDirectory } from './staff-directory.ts';
 
 /**
@@ -83,12 +84,14 @@ function toOutbox(output: WecomOutput, userId: string, idempotencyKey: string) {
       return { kind: WECOM_OUTBOX.cardUpdate, payload, idempotencyKey };
     }
     case 'app_media': {
+      const upload = isBangbanMediaRef(output.mediaId);
       const payload: AppPayload = {
         userId,
         message: {
           msgtype: output.mediaType,
-          [output.mediaType]: { media_id: output.mediaId },
+          [output.mediaType]: { media_id: upload ? '' : output.mediaId },
         } as AppPayload['message'],
+        ...(upload ? { upload: { ref: output.mediaId, mediaType: output.mediaType } } : {}),
       };
       return { kind: WECOM_OUTBOX.app, payload, idempotencyKey };
     }

@@ -5,6 +5,7 @@
  */
 import type { ErrorCode } from '../../src/core/errors.ts';
 import { decryptMessage, isValidSignature, type AesKey } from './crypto.ts';
+import { parseJsonDocument, type CallbackFormat } from './json-callback.ts';
 import { parseXmlDocument, textOf } from './xml.ts';
 
 export interface CallbackSecrets {
@@ -41,20 +42,25 @@ export function verifyUrl(query: CallbackQuery, secrets: CallbackSecrets, now: D
   return openSigned(params.value, params.value.echostr!, secrets, now);
 }
 
-/** POST message push: the `<Encrypt>` of the XML envelope, authenticated and decrypted. */
+/**
+ * POST message push: the `<Encrypt>` of the XML envelope (or `encrypt` of the JSON one,
+ * `{"tousername","encrypt","agentid"}`), authenticated and decrypted.
+ */
 export function openCallback(
   query: CallbackQuery,
   rawBody: string,
   secrets: CallbackSecrets,
   now: Date,
+  format: CallbackFormat = 'xml',
 ): Verified {
   const params = signedParams(query, []);
   if (!params.ok) return params;
-  const envelope = parseXmlDocument(rawBody);
+  const envelope = format === 'json' ? parseJsonDocument(rawBody) : parseXmlDocument(rawBody);
   if (!envelope.ok) return reject('bad_request', 'malformed_envelope', envelope.reason);
-  const encrypt = textOf(envelope.root, 'Encrypt');
+  const field = format === 'json' ? 'encrypt' : 'Encrypt';
+  const encrypt = textOf(envelope.root, field);
   if (typeof encrypt !== 'string' || encrypt === '')
-    return reject('bad_request', 'malformed_envelope', 'the envelope needs exactly one non-empty <Encrypt>');
+    return reject('bad_request', 'malformed_envelope', `the envelope needs exactly one non-empty ${field}`);
   return openSigned(params.value, encrypt, secrets, now);
 }
 

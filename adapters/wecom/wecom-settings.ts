@@ -3,6 +3,8 @@
  * Returns a value: `enabled: false` with the reason when the required variables are absent, or
  * the list of bad variables (each naming the variable and why) when some are wrong.
  */
+import type { DeepReadonly } from '../../src/config/config-types.ts';
+import type { WecomConfig } from '../../src/config/wecom-config.ts';
 import { aesKeyFrom, type AesKey } from './crypto.ts';
 
 export const DEFAULT_API_BASE = 'https://qyapi.weixin.qq.com';
@@ -25,6 +27,13 @@ export interface WecomSettings {
   robotKeys: Readonly<Record<string, string>>;
   /** App group chat id per service item id (WECOM_APPCHAT_<ITEM>). */
   appChats: Readonly<Record<string, string>>;
+  /** Per-minute limits: per member, per robot (and per item's robot where set), shared across instances. */
+  limits: {
+    memberPerMinute: number;
+    robotPerMinute: number;
+    robotPerMinuteByItem: Readonly<Record<string, number>>;
+    shared: boolean;
+  };
 }
 
 export type WecomSettingsResult =
@@ -50,7 +59,27 @@ export function itemEnvSuffix(itemId: string): string {
   return itemId.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
 
-export function readWecomSettings(env: NodeJS.ProcessEnv, itemIds: readonly string[]): WecomSettingsResult {
+/** A robot variable may hold the key or the whole webhook URL (…/webhook/send?key=…). */
+function robotKey(value: string): string | null {
+  if (!/^https?:\/\//.test(value)) return /^[\w-]{1,128}$/.test(value) ? value : null;
+  try {
+    const key = new URL(value).searchParams.get('key');
+    return key && /^[\w-]{1,128}$/.test(key) ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Settings from the environment and the config's `wecom` section (non-secret per-item settings and
+ * limits). Precedence: an item's WECOM_APPCHAT_<ITEM> / WECOM_ROBOT_WEBHOOK_<ITEM> wins over its
+ * `wecom.groups` entry; WECOM_MAX_CLOCK_SKEW_SECONDS wins over `wecom.maxClockSkewSeconds`.
+ */
+export function readWecomSettings(
+  env: NodeJS.ProcessEnv,
+  itemIds: readonly string[],
+  file?: DeepReadonly<WecomConfig>,
+): WecomSettingsResult {
   const missing = REQUIRED.filter((name) => read(env, name) === undefined);
   if (missing.length === REQUIRED.length) {
     return { enabled: false, reason: `WeCom is off: set ${REQUIRED.join(', ')} to switch it on` };
@@ -67,15 +96,42 @@ export function readWecomSettings(env: NodeJS.ProcessEnv, itemIds: readonly stri
   const skew = read(env, 'WECOM_MAX_CLOCK_SKEW_SECONDS');
   if (skew !== undefined && !/^\d{1,7}$/.test(skew))
     errors.push('WECOM_MAX_CLOCK_SKEW_SECONDS: expected whole seconds (0 disables the check)');
+  const groups = file?.groups ?? [];
+  const robotKeys: Record<string, string> = {};
+  const appChats: Record<string, string> = {};
+  const robotPerMinuteByItem: Record<string, number> = {};
+  const seen = new Set<string>();
+  for (const [index, group] of groups.entries()) {
+    const where = `config wecom.groups[${index}]`;
+    if (!itemIds.includes(group.item)) errors.push(`${where}.item: unknown service item ${group.item}`);
+    if (seen.has(group.item)) errors.push(`${where}.item: ${group.item} is listed twice`);
+    seen.add(group.item);
+    if (group.appChatId) appChats[group.item] = group.appChatId;
+    if (group.robotPerMinute) robotPerMinuteByItem[group.item] = group.robotPerMinute;
+    if (group.robotWebhookEnv) {
+      const value = read(env, group.robotWebhookEnv);
+      const key = value === undefined ? null : robotKey(value);
+      if (value === undefined)
+        errors.push(`${group.robotWebhookEnv}: named by ${where}.robotWebhookEnv but not set`);
+      else if (!key)
+        errors.push(`${group.robotWebhookEnv}: expected a group robot key or its webhook URL (…?key=…)`);
+      else robotKeys[group.item] = key;
+    }
+  }
+  for (const id of itemIds) {
+    const name = `WECOM_ROBOT_WEBHOOK_${itemEnvSuffix(id)}`;
+    const value = read(env, name);
+    if (value === undefined) continue;
+    const key = robotKey(value);
+    if (key) robotKeys[id] = key;
+    else errors.push(`${name}: expected a group robot key or its webhook URL (…?key=…)`);
+  }
+  for (const id of itemIds) {
+    const value = read(env, `WECOM_APPCHAT_${itemEnvSuffix(id)}`);
+    if (value !== undefined) appChats[id] = value;
+  }
   if (errors.length > 0 || !aes) return { enabled: false, errors };
 
-  const perItem = (prefix: string): Record<string, string> =>
-    Object.fromEntries(
-      itemIds.flatMap((id) => {
-        const value = read(env, `${prefix}${itemEnvSuffix(id)}`);
-        return value === undefined ? [] : [[id, value]];
-      }),
-    );
   const kfSecret = read(env, 'WECOM_KF_SECRET');
   return {
     enabled: true,
@@ -87,9 +143,16 @@ export function readWecomSettings(env: NodeJS.ProcessEnv, itemIds: readonly stri
       aes,
       ...(kfSecret ? { kfSecret } : {}),
       apiBase,
-      maxClockSkewSeconds: skew === undefined ? DEFAULT_MAX_CLOCK_SKEW_SECONDS : Number(skew),
-      robotKeys: perItem('WECOM_ROBOT_WEBHOOK_'),
-      appChats: perItem('WECOM_APPCHAT_'),
+      maxClockSkewSeconds:
+        skew !== undefined ? Number(skew) : (file?.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS),
+      robotKeys,
+      appChats,
+      limits: {
+        memberPerMinute: file?.limits.memberPerMinute ?? 30,
+        robotPerMinute: file?.limits.robotPerMinute ?? 20,
+        robotPerMinuteByItem,
+        shared: file?.limits.shared ?? true,
+      },
     },
   };
 }

@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * WeCom channel state (adapters/wecom). Cards: a 接单 card sent to a staff member, so a claim can
@@ -39,3 +39,20 @@ export const wecomKfCustomers = pgTable('wecom_kf_customers', {
   repliesSince: integer('replies_since').notNull().default(0),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Send slots of WeCom's per-minute limits (30 app messages per member, 20 per group robot), shared
+ * by every instance: `limit` rows per key, each holding when it was last used. A send takes a slot
+ * last used a minute or more ago (row-locked, SKIP LOCKED), so no sliding minute ever sees more
+ * than `limit` sends in total, however many instances send (adapters/wecom/db-rate-window.ts).
+ */
+export const wecomRateSlots = pgTable(
+  'wecom_rate_slots',
+  {
+    /** `member:<userid>` or `robot:<key hash>` / `chat:<chatid>`. */
+    key: text('key').notNull(),
+    slot: integer('slot').notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.slot] })],
+);

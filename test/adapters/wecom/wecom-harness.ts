@@ -4,6 +4,17 @@
  * callbacks and watch what WeCom is asked to send.
  */
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Router } from '@koa/router';
+import { createMediaStore } from '../../../adapters/webchat/media-store.ts';
+import { createWebchatGateway } from '../../../adapters/webchat/webchat-gateway.ts';
+import { createWebchatHub, type WebchatHub } from '../../../adapters/webchat/webchat-hub.ts';
+import { createWebchatRouter } from '../../../adapters/webchat/webchat-router.ts';
+import { createFileMediaStore } from '../../../src/media/file-media-store.ts';
+import type { MediaStore } from '../../../src/ports.ts';
 import { ManualClock } from '../../../src/clock.ts';
 import { calendarFromConfig } from '../../../src/config/calendar-from-config.ts';
 import type { Config } from '../../../src/config/config-types.ts';
@@ -51,6 +62,11 @@ export interface WecomHarness {
   /** Citizens on webchat and the desk notifications land here. */
   gateway: FakeChannelGateway;
   app: TestApp;
+  /** The shared MediaStore (`media:<id>`) and the widget's uploads folder. */
+  media: MediaStore;
+  uploadsDir: string;
+  /** Set with `webchat: true`: the real widget API (hub, gateway, router) instead of the fake gateway. */
+  webchatHub?: WebchatHub;
   logs: () => Record<string, unknown>[];
   /** POSTs `plaintext` as WeCom would: encrypted, signed, at the clock's time. */
   post(plaintext: string, options?: { timestamp?: string; nonce?: string }): Promise<Response>;
@@ -73,9 +89,13 @@ export async function startWecomHarness(
   options: {
     env?: Record<string, string>;
     limits?: { memberPerMinute?: number; robotPerMinute?: number };
+    /** Citizens on webchat go through the real widget API (default: the fake gateway). */
+    webchat?: boolean;
   } = {},
 ): Promise<WecomHarness> {
   const clock = new ManualClock(FRIDAY_10AM);
+  // Rate-limit slots are shared in the database; a fresh harness starts with a fresh minute.
+  await database.db.execute(sql`delete from wecom_rate_slots`);
   const fake = await startFakeWecom({
     corpId: CORP_ID,
     robotKeys: [ROBOT_PREP],
@@ -90,7 +110,12 @@ export async function startWecomHarness(
     random: () => 0,
   });
   const timers = new TimerRunner({ database, clock, listen: false });
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'bangban-wecom-'));
+  const media = createFileMediaStore(path.join(dataDir, 'media'));
+  const uploadsDir = path.join(dataDir, 'uploads');
   const created = createWecomChannel({
+    media,
+    webchatUploadsDir: uploadsDir,
     env: wecomEnv(fake, options.env),
     config,
     database,
@@ -106,8 +131,13 @@ export async function startWecomHarness(
   if (!created.enabled) throw new Error(`WeCom channel off: ${JSON.stringify(created)}`);
   const { channel } = created;
   const gateway = new FakeChannelGateway();
+  const webchatHub = options.webchat ? createWebchatHub({ database, logger }) : undefined;
+  await webchatHub?.start();
   const router = createChannelRouter({
-    citizens: { webchat: gateway, wecom_kf: channel.citizenSender },
+    citizens: {
+      webchat: webchatHub ? createWebchatGateway({ hub: webchatHub }) : gateway,
+      wecom_kf: channel.citizenSender,
+    },
     staff: [gateway, channel.staffNotifier],
     logger,
   });
@@ -121,10 +151,20 @@ export async function startWecomHarness(
     timers,
     logger,
   });
-  const app = await startTestApp({
-    routers: [channel.connect({ flows, notifyStaff: router.notifyStaff })],
-    shutdownTimeoutMs: 500,
-  });
+  const routers: Router[] = [channel.connect({ flows, notifyStaff: router.notifyStaff }) as Router];
+  if (webchatHub)
+    routers.push(
+      createWebchatRouter({
+        database,
+        flows,
+        clock,
+        logger,
+        hub: webchatHub,
+        media: createMediaStore(uploadsDir),
+        sharedMedia: media,
+      }) as Router,
+    );
+  const app = await startTestApp({ routers, shutdownTimeoutMs: 500 });
 
   const settle = async () => {
     for (let round = 0; round < 20; round += 1) {
@@ -144,6 +184,9 @@ export async function startWecomHarness(
     timers,
     gateway,
     app,
+    media,
+    uploadsDir,
+    ...(webchatHub ? { webchatHub } : {}),
     logs: records,
     async post(plaintext, opts = {}) {
       const timestamp = opts.timestamp ?? String(Math.floor(clock.now().getTime() / 1000));
@@ -191,8 +234,10 @@ export async function startWecomHarness(
     },
     async close() {
       await flows.idle();
+      await webchatHub?.close();
       await app.close();
       await fake.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

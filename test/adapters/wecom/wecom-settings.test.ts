@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { itemEnvSuffix, readWecomSettings } from '../../../adapters/wecom/wecom-settings.ts';
+import { wecomConfigSchema } from '../../../src/config/wecom-config.ts';
 
 const ITEMS = ['preparation-registration', 'device-registration'];
 const FULL = {
@@ -80,5 +81,83 @@ describe('readWecomSettings', () => {
 
   it('derives per-item variable names', () => {
     expect(itemEnvSuffix('cosmetics-production-license')).toBe('COSMETICS_PRODUCTION_LICENSE');
+  });
+});
+
+describe('the config file’s wecom section', () => {
+  const file = (raw: unknown) => wecomConfigSchema.parse(raw);
+
+  it('defaults when absent: limits 30/20 shared across instances, no groups', () => {
+    expect(file(undefined)).toEqual({
+      limits: { memberPerMinute: 30, robotPerMinute: 20, shared: true },
+      groups: [],
+    });
+    expect(() => file({ limits: { memberPerMinute: 31 } })).toThrow(/at most 30/);
+    expect(() => file({ groups: [{ item: 'preparation-registration', robotWebhookKey: 'x' }] })).toThrow();
+    expect(() => file({ groups: [{ item: 'preparation-registration', appChatId: 'bad id!' }] })).toThrow();
+  });
+
+  it('reads app chats, robot keys by reference and limits; the environment wins over the file', () => {
+    const wecom = file({
+      maxClockSkewSeconds: 60,
+      limits: { memberPerMinute: 10, shared: false },
+      groups: [
+        {
+          item: 'preparation-registration',
+          appChatId: 'prepchat01',
+          robotWebhookEnv: 'PREP_ROBOT',
+          robotPerMinute: 5,
+        },
+        { item: 'device-registration', appChatId: 'devchat01' },
+      ],
+    });
+    const result = readWecomSettings(
+      {
+        ...FULL,
+        PREP_ROBOT: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx',
+        WECOM_APPCHAT_DEVICE_REGISTRATION: 'fromenv',
+      },
+      ITEMS,
+      wecom,
+    );
+    expect(result).toMatchObject({
+      enabled: true,
+      settings: {
+        maxClockSkewSeconds: 60,
+        robotKeys: { 'preparation-registration': '693a91f6-7xxx' },
+        appChats: { 'preparation-registration': 'prepchat01', 'device-registration': 'fromenv' },
+        limits: {
+          memberPerMinute: 10,
+          robotPerMinute: 20,
+          robotPerMinuteByItem: { 'preparation-registration': 5 },
+          shared: false,
+        },
+      },
+    });
+    const skew = readWecomSettings(
+      { ...FULL, WECOM_MAX_CLOCK_SKEW_SECONDS: '0', PREP_ROBOT: 'k' },
+      ITEMS,
+      wecom,
+    );
+    expect(skew).toMatchObject({ settings: { maxClockSkewSeconds: 0 } });
+  });
+
+  it('names an unknown item, a repeated item, and a robot variable that is not set', () => {
+    const wecom = file({
+      groups: [
+        { item: 'no-such-item' },
+        { item: 'device-registration', robotWebhookEnv: 'DEV_ROBOT' },
+        { item: 'device-registration' },
+      ],
+    });
+    const result = readWecomSettings(FULL, ITEMS, wecom);
+    expect(result).toEqual({
+      enabled: false,
+      errors: [
+        'config wecom.groups[0].item: unknown service item no-such-item',
+        'DEV_ROBOT: named by config wecom.groups[1].robotWebhookEnv but not set',
+        'config wecom.groups[2].item: device-registration is listed twice',
+      ],
+    });
   });
 });

@@ -247,6 +247,14 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
+    if (url.pathname === '/_fake/calls' && req.method === 'GET') {
+      // For people trying the demo: the latest calls, without tokens.
+      const recent = calls.slice(-200).map(({ query: { access_token: _token, ...query }, ...call }) => ({
+        ...call,
+        query,
+      }));
+      return json(res, { calls: recent });
+    }
     const api = url.pathname.replace(/^\/cgi-bin\//, '');
     const query = Object.fromEntries(url.searchParams);
     const raw = await readBody(req);
