@@ -141,6 +141,7 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
     clock,
     logger,
     media: sharedMedia,
+    metrics,
   });
   for (const line of platforms.status) logger.info(line);
   const gateway = createChannelRouter({
@@ -188,6 +189,7 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
       logger,
       hub: webchatHub,
       media,
+      sharedMedia,
       itemIds: config.items.map((i) => i.id),
     }),
     createDeskRouter({
@@ -197,7 +199,12 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
       hub: deskHub,
       clock,
       demo,
-      resolveMedia: (ref) => media.open(ref),
+      // Widget uploads from their folder; `media:` refs (a helper's WeCom image …) from the shared store.
+      resolveMedia: async (ref) => {
+        if (!ref.startsWith('media:')) return media.open(ref);
+        const file = await sharedMedia.get(ref);
+        return file && { contentType: file.contentType, body: file.bytes, fileName: file.fileName };
+      },
     }),
     openApiRouter(),
     createStartPageRouter({ staff: config.staff, items: config.items, demo }),
@@ -254,6 +261,7 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
         await webchatHub.close();
         await deskHub.close();
         await server?.close();
+        await platforms.close();
         await flows.idle();
         await timers.stop();
         await outbox.stop();

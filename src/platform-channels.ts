@@ -5,6 +5,9 @@
  */
 import type { Router } from '@koa/router';
 import { wecomPlatform } from '../adapters/wecom/platform.ts';
+import { dingtalkPlatform } from '../adapters/dingtalk/platform.ts';
+import { wechatOaPlatform } from '../adapters/wechat-oa/platform.ts';
+import { hotline12345Platform } from '../adapters/hotline-12345/platform.ts';
 import type { CitizenSender, StaffNotifier } from './channel-router.ts';
 import type { Config } from './config/index.ts';
 import { AppError } from './core/errors.ts';
@@ -13,7 +16,12 @@ import type { Platform, PlatformConnectDeps, PlatformInstance, PlatformOptions }
 
 export type { Platform, PlatformConnectDeps, PlatformInstance, PlatformOptions } from './platform.ts';
 
-export const PLATFORMS: readonly Platform[] = [wecomPlatform];
+export const PLATFORMS: readonly Platform[] = [
+  wecomPlatform,
+  dingtalkPlatform,
+  wechatOaPlatform,
+  hotline12345Platform,
+];
 
 export interface PlatformChannels {
   citizens: Partial<Record<Channel, CitizenSender>>;
@@ -22,6 +30,8 @@ export interface PlatformChannels {
   connect(deps: PlatformConnectDeps): Router[];
   /** One line per platform: on, or off and how to switch it on. */
   status: string[];
+  /** Stops every platform's own background work. */
+  close(): Promise<void>;
 }
 
 /**
@@ -57,5 +67,8 @@ export async function createPlatformChannels(
         return (Array.isArray(routers) ? routers : [routers]) as Router[];
       }),
     status: instances.map((instance) => instance.status),
+    close: async () => {
+      await Promise.all(instances.map((instance) => instance.close?.()));
+    },
   };
 }

@@ -3,6 +3,7 @@
  * platforms is in src/platform-channels.ts.
  */
 import type { Router } from '@koa/router';
+import type { Registry } from 'prom-client';
 import type { CitizenSender, StaffNotifier } from './channel-router.ts';
 import type { Config } from './config/index.ts';
 import type { Channel } from './core/inbound.ts';
@@ -22,6 +23,8 @@ export interface PlatformOptions {
   logger: Logger;
   /** Shared store for media crossing channels (`media:<id>` refs). */
   media: MediaStore;
+  /** The app's metrics registry, for a platform's own gauges (e.g. the 12345 dispatch rate). */
+  metrics?: { registry: Registry };
 }
 
 /** Once the flows exist: what a platform's callbacks and deliverers need. */
@@ -40,6 +43,8 @@ export interface PlatformInstance {
   staff?: StaffNotifier[];
   /** Registers what needs the flows; returns the callback router(s) to mount. */
   connect?(deps: PlatformConnectDeps): Router<never> | Router<never>[] | Router | Router[];
+  /** Stops what the platform runs on its own (a Stream connection …); called when bangban closes. */
+  close?(): Promise<void>;
 }
 
 export interface Platform {

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { isClockTime, isIsoDate } from '../core/calendar.ts';
+import { dingtalkConfigSchema } from './dingtalk-config.ts';
+import { hotline12345Schema } from './hotline-config.ts';
+import { wechatOaConfigSchema } from './wechat-oa-config.ts';
+import { wecomConfigSchema } from './wecom-config.ts';
 
 /*
  * The shape of config/default.yaml. Every object is strict so a misspelt key is an error with its
@@ -139,6 +143,10 @@ export const configFileSchema = z.strictObject(
     rota: rotaSchema,
     sla: slaSchema,
     calendar: calendarSchema,
+    wechatOa: wechatOaConfigSchema,
+    dingtalk: dingtalkConfigSchema,
+    hotline12345: hotline12345Schema,
+    wecom: wecomConfigSchema,
   },
   { error: (issue) => (issue.input === undefined || issue.input === null ? 'the file is empty' : undefined) },
 );

@@ -378,6 +378,26 @@ const webchatPaths = {
       },
     },
   },
+  '/webchat/sessions/{id}/shared-media/{mediaId}': {
+    get: {
+      tags: ['webchat'],
+      summary: "A photo, voice clip, video or file a helper sent in this session's conversation",
+      security: webchatAuth,
+      parameters: [
+        sessionId,
+        queryToken,
+        { name: 'mediaId', in: 'path', required: true, schema: { type: 'string' } },
+      ],
+      responses: {
+        200: {
+          description: 'The media, with its content type',
+          content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+        },
+        401: ERRORS.unauthorized,
+        404: ERRORS.notFound,
+      },
+    },
+  },
 };
 
 const deskRead = (summary: string, response: object, extra: object = {}) => ({

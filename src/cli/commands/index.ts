@@ -4,6 +4,8 @@ import { kbCommand } from './kb.ts';
 import { migrateCommand } from './migrate.ts';
 import { staffCommand } from './staff.ts';
 import { startCommand } from './start.ts';
+import { wechatOaCommand } from './wechat-oa.ts';
+import { wecomCommand } from './wecom.ts';
 
 /** Every `bangban` command, in the order `--help` lists them. */
 export const commands: readonly CliCommand[] = [
@@ -12,4 +14,6 @@ export const commands: readonly CliCommand[] = [
   calendarCommand,
   kbCommand,
   staffCommand,
+  wechatOaCommand,
+  wecomCommand,
 ];

@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/index.ts';
 import { onShutdownSignals } from '../../http/server.ts';
 import { createBangban } from '../../main.ts';
-import { type CliCommand } from '../command.ts';
+import { CliUsageError, type CliCommand } from '../command.ts';
 
-const HELP = `Usage: bangban start [--config <file>] [--demo]
+const HELP = `Usage: bangban start [--config <file>] [--demo [--with-fakes]]
 
 Starts the bangban server: migrates the database, loads the demo data on an empty database,
 runs the timers and the outbox, and serves HTTP until SIGTERM or Ctrl-C.
@@ -14,6 +14,11 @@ Options:
   --demo           demo mode (what \`npm start\` runs): every item is staffed around the clock so
                    the flow can be tried at night, and the start page offers one-click desk logins
                    for the demo staff. Never use it in production.
+  --with-fakes     with --demo: start loopback fakes of the platforms whose variables are not set
+                   (WeCom, DingTalk, WeChat Official Account, 12345; see src/cli/demo-fakes.ts)
+                   and switch those platforms on against them, so cards, replies and tickets can
+                   be watched without real accounts. Off by default to keep \`npm start\` fast;
+                   BANGBAN_DEMO_FAKES=1 is the same.
 
 Environment:
   PORT          HTTP port (default 3000)
@@ -37,13 +42,27 @@ export const startCommand: CliCommand = {
   async run(args, io) {
     const { values } = parseArgs({
       args,
-      options: { config: { type: 'string' }, demo: { type: 'boolean', default: false } },
+      options: {
+        config: { type: 'string' },
+        demo: { type: 'boolean', default: false },
+        'with-fakes': { type: 'boolean', default: false },
+      },
       strict: true,
       allowPositionals: false,
     });
     const config = loadConfig({ env: io.env, file: values.config, cwd: io.cwd });
     const demo = values.demo === true || io.env.BANGBAN_DEMO === '1';
-    const bangban = await createBangban({ config, demo, env: io.env });
+    const withFakes = values['with-fakes'] === true || io.env.BANGBAN_DEMO_FAKES === '1';
+    if (withFakes && !demo) throw new CliUsageError('--with-fakes works only with --demo');
+    // Loaded only when asked: the fakes live under test/ (see demo-fakes.ts).
+    const fakes = withFakes ? await (await import('../demo-fakes.ts')).startDemoFakes(io.env) : null;
+    let bangban: Awaited<ReturnType<typeof createBangban>>;
+    try {
+      bangban = await createBangban({ config, demo, env: { ...io.env, ...fakes?.env } });
+    } catch (error) {
+      await fakes?.close();
+      throw error;
+    }
     const server = await bangban.listen();
     io.stdout.write(
       [
@@ -53,6 +72,7 @@ export const startCommand: CliCommand = {
         ...(demo
           ? ['  demo mode: every item is staffed around the clock; one-click desk logins on the start page']
           : []),
+        ...(fakes ? fakes.lines.map((line) => `  demo fake: ${line}`) : []),
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),
@@ -62,6 +82,7 @@ export const startCommand: CliCommand = {
       onShutdownSignals(
         async () => {
           await bangban.close();
+          await fakes?.close();
           resolve();
         },
         { logger: bangban.logger },

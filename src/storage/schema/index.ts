@@ -17,3 +17,6 @@ export * from './durable-work.ts';
 export * from './access.ts';
 export * from './kb.ts';
 export * from './wecom.ts';
+export * from './dingtalk.ts';
+export * from './wechat-oa.ts';
+export * from './hotline.ts';
