@@ -31,10 +31,9 @@ export async function chooseHelper(
   const everyone = tiers.flat();
   if (everyone.length === 0) return { ok: false, reason: 'no_helper_on_duty' };
   await step.tx.work.lockAssignments(everyone);
-  const [counts, desks] = await Promise.all([
-    step.tx.conversations.openCounts(everyone),
-    step.tx.staffState.getMany(everyone),
-  ]);
+  // In turn, not side by side: a transaction's statements share one connection.
+  const counts = await step.tx.conversations.openCounts(everyone);
+  const desks = await step.tx.staffState.getMany(everyone);
   for (const tier of tiers) {
     const free = tier
       .map((staffId) => ({

@@ -11,10 +11,9 @@ export async function summarize(
   rows: readonly ConversationRow[],
 ): Promise<ConversationSummary[]> {
   const ids = rows.map((row) => row.id);
-  const [flows, previews] = await Promise.all([
-    repos.flowState.getMany(ids),
-    repos.messages.latestCitizenTexts(ids),
-  ]);
+  // In turn: inside a transaction both go over the same connection.
+  const flows = await repos.flowState.getMany(ids);
+  const previews = await repos.messages.latestCitizenTexts(ids);
   return rows.map((row) => {
     const preview = previews.get(row.id) ?? '';
     return {

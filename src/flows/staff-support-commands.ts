@@ -72,16 +72,16 @@ export async function askForSupport(
 
 /** /list: the staff member's conversations (current one marked) and what waits to be claimed. */
 export async function listFor(ctx: FlowContext, step: Step, staffId: string): Promise<StaffInputResult> {
-  const [mineRows, waitingRows, desks] = await Promise.all([
-    step.tx.conversations.list({ states: ['assigned', 'active'], assigneeId: staffId }),
-    step.tx.conversations.list({ states: ['queued'], itemIds: ctx.org.itemsOnDuty(staffId, step.at) }),
-    step.tx.staffState.getMany([staffId]),
-  ]);
+  // In turn: a transaction's statements share one connection.
+  const mineRows = await step.tx.conversations.list({ states: ['assigned', 'active'], assigneeId: staffId });
+  const waitingRows = await step.tx.conversations.list({
+    states: ['queued'],
+    itemIds: ctx.org.itemsOnDuty(staffId, step.at),
+  });
+  const desks = await step.tx.staffState.getMany([staffId]);
   const current = desks.get(staffId)?.currentConversationId ?? null;
-  const [mine, waiting] = await Promise.all([
-    summarize(ctx, step.tx, mineRows),
-    summarize(ctx, step.tx, waitingRows),
-  ]);
+  const mine = await summarize(ctx, step.tx, mineRows);
+  const waiting = await summarize(ctx, step.tx, waitingRows);
   const line = (c: ConversationSummary): string =>
     `${c.id === current ? '▶' : ' '} #${c.code} ${c.itemName ?? '未选事项'} ${c.state === 'active' ? '处理中' : c.state === 'queued' ? '排队' : '待回复'} ${c.preview}`;
   const text = [

@@ -26,6 +26,12 @@ export interface DueWorkLoopOptions {
   sweepIntervalMs: number;
   /** Pause when rows are ready but none could be claimed (another instance holds their locks). */
   contendedRetryMs?: number;
+  /**
+   * Claim-and-process loops run side by side while rows keep coming due (default 1). With 2, one
+   * claims what fell due while the other's batch is being handled, which halves the wait of a row
+   * that falls due just after a claim. Only for work whose rows may take effect in any order.
+   */
+  lanes?: number;
   logger: JobsLogger;
 }
 
@@ -46,7 +52,7 @@ export class DueWorkLoop {
   #disarm: (() => void) | null = null;
 
   constructor(options: DueWorkLoopOptions) {
-    this.#o = { contendedRetryMs: 10, ...options };
+    this.#o = { contendedRetryMs: 10, lanes: 1, ...options };
   }
 
   get running(): boolean {
@@ -136,12 +142,63 @@ export class DueWorkLoop {
   }
 
   async #drain(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const count = await this.#o.source.claimAndProcess(this.#o.clock.now(), this.#o.batchSize);
-      total += count;
-      if (count < this.#o.batchSize || this.#stopping) return total;
+    if (this.#o.lanes <= 1) {
+      let total = 0;
+      for (;;) {
+        const count = await this.#o.source.claimAndProcess(this.#o.clock.now(), this.#o.batchSize);
+        total += count;
+        if (count < this.#o.batchSize || this.#stopping) return total;
+      }
     }
+    return this.#drainInLanes(this.#o.lanes);
+  }
+
+  /**
+   * Several lanes claim and process side by side. A lane that finds nothing while another lane is
+   * still handling its batch waits for the next row to fall due (or for the others to finish) and
+   * claims it then, instead of waiting for that batch. The drain ends when no lane has anything.
+   */
+  async #drainInLanes(lanes: number): Promise<number> {
+    let busy = 0;
+    const waiting = new Set<() => void>();
+    const lane = async (): Promise<number> => {
+      let total = 0;
+      for (;;) {
+        if (this.#stopping) return total;
+        busy += 1;
+        let count: number;
+        try {
+          count = await this.#o.source.claimAndProcess(this.#o.clock.now(), this.#o.batchSize);
+        } finally {
+          busy -= 1;
+          if (busy === 0) for (const wake of waiting) wake();
+        }
+        total += count;
+        if (count > 0) continue;
+        if (busy === 0) return total;
+        const next = await this.#o.source.nextReadyAt();
+        if (busy === 0) return total;
+        const now = this.#o.clock.now().getTime();
+        // Ready but not claimable (another claim holds it): a short pause, never a spin.
+        const waitMs =
+          next === null
+            ? this.#o.sweepIntervalMs
+            : next.getTime() <= now
+              ? this.#o.contendedRetryMs
+              : Math.min(next.getTime() - now, this.#o.sweepIntervalMs);
+        await new Promise<void>((resolve) => {
+          const cancel = this.#o.scheduler.after(waitMs, wake);
+          function wake(): void {
+            cancel();
+            waiting.delete(wake);
+            resolve();
+          }
+          waiting.add(wake);
+        });
+      }
+    };
+    const counts = await Promise.all(Array.from({ length: lanes }, lane));
+    return counts.reduce((sum, count) => sum + count, 0);
   }
 
   #arm(atMs: number): void {

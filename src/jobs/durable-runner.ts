@@ -28,6 +28,8 @@ export interface DurableRunnerOptions {
   random?: () => number;
   /** LISTEN for other instances' NOTIFYs (default true). */
   listen?: boolean;
+  /** Claim loops side by side (see DueWorkLoopOptions.lanes); default 1, timers 2. */
+  lanes?: number;
 }
 
 export type ResolvedRunnerOptions = Required<Omit<DurableRunnerOptions, 'maxAttempts'>> & {
@@ -60,6 +62,7 @@ export abstract class DurableRunner {
       backoff: { baseMs: 1000, maxMs: 5 * 60_000 },
       random: Math.random,
       listen: true,
+      lanes: 1,
       // An option passed as `undefined` keeps its default.
       ...(Object.fromEntries(
         Object.entries(options).filter(([, value]) => value !== undefined),
@@ -76,6 +79,7 @@ export abstract class DurableRunner {
       clock: this.options.clock,
       scheduler: this.options.scheduler,
       batchSize: this.options.batchSize,
+      lanes: this.options.lanes,
       sweepIntervalMs: this.options.sweepIntervalMs,
       logger: this.options.logger,
     });

@@ -46,7 +46,8 @@ export class TimerRunner extends DurableRunner {
   readonly #batchHandlers = new Map<string, BatchTimerHandler>();
 
   constructor(options: TimerRunnerOptions) {
-    super('timers', TIMERS_CHANNEL, 10, options);
+    // Two lanes: a wave of reminders is claimed while the previous part of it is being handled.
+    super('timers', TIMERS_CHANNEL, 10, { lanes: 2, ...options });
   }
 
   /** Sets the handler for `kind` (one per kind). */

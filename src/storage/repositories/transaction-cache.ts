@@ -220,11 +220,10 @@ export function withTransactionCaches(db: Db, repos: CachedRepositories): Transa
         flows.delete(id);
         previews.delete(id);
       }
-      const [, , seen] = await Promise.all([
-        flowState.getMany(ids),
-        messages.latestCitizenTexts(ids),
-        keyedEvents(db, ids, options.eventTypes),
-      ]);
+      // One after the other: a transaction's statements share one connection anyway.
+      await flowState.getMany(ids);
+      await messages.latestCitizenTexts(ids);
+      const seen = await keyedEvents(db, ids, options.eventTypes);
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const id of ids) locked.set(id, byId.get(id) ?? null);
       for (const type of options.eventTypes) preloadedTypes.add(type);
