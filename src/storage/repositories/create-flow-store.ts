@@ -6,7 +6,7 @@ import { createDurableWork } from './durable-work.ts';
 import { createEventRepository } from './event-repository.ts';
 import { createFlowStateRepository } from './flow-state-repository.ts';
 import { createHotlineRepository } from './hotline-repository.ts';
-import { createInboxRepository } from './inbox-repository.ts';
+import { batchedInboxInsert, createInboxRepository } from './inbox-repository.ts';
 import { createMessageRepository } from './message-repository.ts';
 import { createStaffStateRepository } from './staff-state-repository.ts';
 import { withTransactionCaches } from './transaction-cache.ts';
@@ -28,8 +28,11 @@ function repositoriesOver(db: Db): FlowRepositories {
 /** The helper flow's storage (src/flows/repositories.ts) over either driver. */
 export function createFlowStore(database: Pick<Database, 'db'>): FlowStore {
   const { db } = database;
+  const repos = repositoriesOver(db);
   return {
-    ...repositoriesOver(db),
+    ...repos,
+    // Callbacks arriving side by side share their inbox insert (see batchedInboxInsert).
+    inbox: { ...repos.inbox, insert: batchedInboxInsert(db) },
     transaction: (fn) =>
       db.transaction(async (tx) => {
         const repos = repositoriesOver(tx);

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, or } from 'drizzle-orm';
 import type { InboxRepository } from '../../flows/repositories.ts';
 import type { Db } from '../database.ts';
 import { inbox } from '../schema/index.ts';
@@ -56,4 +56,83 @@ export function createInboxRepository(db: Db): InboxRepository {
       return rows.map((row) => row.id);
     },
   };
+}
+
+type InboxEntry = Parameters<InboxRepository['insert']>[0];
+type InboxResult = Awaited<ReturnType<InboxRepository['insert']>>;
+
+/** Most rows one insert statement takes; more wait for the next one. */
+const MAX_BATCH = 500;
+
+/**
+ * `insert` for callbacks arriving side by side (group commit): rows that come in while a statement
+ * is on its way are written together by the next one — one multi-row insert plus, only if some
+ * were already there, one lookup of their ids. The same message twice in one batch is stored once;
+ * the later copies answer `duplicate` like a later delivery would. Outside transactions only.
+ */
+export function batchedInboxInsert(db: Db): InboxRepository['insert'] {
+  let waiting: { entry: InboxEntry; resolve(r: InboxResult): void; reject(e: unknown): void }[] = [];
+  let running = false;
+
+  const write = async (batch: typeof waiting): Promise<void> => {
+    const keyOf = (entry: { channel: string; externalId: string }) =>
+      `${entry.channel}\u0000${entry.externalId}`;
+    const first = new Map<string, InboxEntry>();
+    for (const { entry } of batch) if (!first.has(keyOf(entry))) first.set(keyOf(entry), entry);
+    const inserted = await db
+      .insert(inbox)
+      .values(
+        [...first.values()].map((entry) => ({
+          channel: entry.channel,
+          externalId: entry.externalId,
+          payload: entry.payload,
+          receivedAt: entry.at,
+        })),
+      )
+      .onConflictDoNothing({ target: [inbox.channel, inbox.externalId] })
+      .returning({ id: inbox.id, channel: inbox.channel, externalId: inbox.externalId });
+    const ids = new Map<string, { id: number; fresh: boolean }>();
+    for (const row of inserted) ids.set(keyOf(row), { id: row.id, fresh: true });
+    const existing = [...first.values()].filter((entry) => !ids.has(keyOf(entry)));
+    if (existing.length > 0) {
+      const rows = await db
+        .select({ id: inbox.id, channel: inbox.channel, externalId: inbox.externalId })
+        .from(inbox)
+        .where(
+          or(...existing.map((e) => and(eq(inbox.channel, e.channel), eq(inbox.externalId, e.externalId)))),
+        );
+      for (const row of rows) ids.set(keyOf(row), { id: row.id, fresh: false });
+    }
+    const answered = new Set<string>();
+    for (const { entry, resolve, reject } of batch) {
+      const key = keyOf(entry);
+      const found = ids.get(key);
+      if (!found) {
+        reject(new Error(`inbox row ${entry.channel}/${entry.externalId} conflicted but cannot be read`));
+        continue;
+      }
+      resolve({ id: found.id, duplicate: !found.fresh || answered.has(key) });
+      answered.add(key);
+    }
+  };
+
+  const drain = async (): Promise<void> => {
+    running = true;
+    while (waiting.length > 0) {
+      const batch = waiting.slice(0, MAX_BATCH);
+      waiting = waiting.slice(batch.length);
+      try {
+        await write(batch);
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+    running = false;
+  };
+
+  return (entry) =>
+    new Promise<InboxResult>((resolve, reject) => {
+      waiting.push({ entry, resolve, reject });
+      if (!running) void drain();
+    });
 }

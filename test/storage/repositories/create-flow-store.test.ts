@@ -74,6 +74,30 @@ describe.each(backends)('flow store on %s', (backend) => {
     expect(await s.inbox.unprocessedIds(10)).toEqual([]);
   });
 
+  it('stores side-by-side inbox inserts together: each message once, copies answered as duplicates', async () => {
+    const s = store();
+    const before = await s.inbox.insert({ channel: 'wecom', externalId: 'old', payload: {}, at });
+    const entries = [...Array.from({ length: 30 }, (_, i) => `m${i % 10}`), 'old'].map((externalId) => ({
+      channel: 'wecom' as const,
+      externalId,
+      payload: { externalId },
+      at,
+    }));
+    const results = await Promise.all(entries.map((entry) => s.inbox.insert(entry)));
+    const byKey = new Map<string, { id: number; duplicate: boolean }[]>();
+    for (const [i, result] of results.entries()) {
+      const list = byKey.get(entries[i]!.externalId) ?? [];
+      list.push(result);
+      byKey.set(entries[i]!.externalId, list);
+    }
+    for (const [key, list] of byKey) {
+      expect(new Set(list.map((r) => r.id)).size).toBe(1);
+      expect(list.filter((r) => !r.duplicate)).toHaveLength(key === 'old' ? 0 : 1);
+    }
+    expect(byKey.get('old')![0]!.id).toBe(before.id);
+    expect(await s.inbox.unprocessedIds(100)).toHaveLength(11);
+  });
+
   it('keeps flow state, desk state and citizen prompts', async () => {
     const s = store();
     await s.conversations.create(open('f1', 'FFFF', 'u1'));
