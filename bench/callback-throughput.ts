@@ -38,7 +38,8 @@ import { startServer } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
 import type { Database } from '../src/storage/database.ts';
-import { databaseFromPglite, migrate, openDatabase } from '../src/storage/index.ts';
+import { migrate, openDatabase } from '../src/storage/index.ts';
+import { databaseFromPglite } from '../src/storage/pglite-database.ts';
 import { createFlowStore } from '../src/storage/repositories/create-flow-store.ts';
 
 const { values } = parseArgs({
@@ -226,7 +227,13 @@ async function serve(): Promise<void> {
 
 async function run(): Promise<void> {
   const child = fork(new URL(import.meta.url).pathname, ['--serve'], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_CHILD_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CHILD_CPU_PROF}`]
+        : []),
+    ],
     stdio: 'inherit',
   });
   const urls = await new Promise<{ bare: string; ours: string; label: string }>((resolve, reject) => {

@@ -1,5 +1,6 @@
 /** Storage surface: open the database, migrate it, and the schema repositories query. */
-export { databaseFromPglite, openDatabase, type OpenDatabaseOptions } from './open-database.ts';
+export { openDatabase, type OpenDatabaseOptions } from './open-database.ts';
+// PGlite itself (databaseFromPglite) is in './pglite-database.ts', loaded only when used.
 export { migrate, MIGRATIONS_FOLDER, type MigrationResult } from './migrate.ts';
 export {
   isUniqueViolation,

@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { AppError } from '../core/errors.ts';
 import { queryRows, type Database, type Db } from './database.ts';
@@ -34,6 +33,7 @@ export async function migrate(database: Database): Promise<MigrationResult> {
     if (database.kind === 'pglite') {
       // One in-process session: nothing else can migrate this folder (the lock file sees to that).
       const before = await lastAppliedAt(database.db);
+      const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
       await migratePglite(database.db as unknown as PgliteDatabase<typeof schema>, {
         migrationsFolder: MIGRATIONS_FOLDER,
       });

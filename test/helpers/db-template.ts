@@ -12,7 +12,8 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { migrate, MIGRATIONS_FOLDER } from '../../src/storage/migrate.ts';
-import { databaseFromPglite, openDatabase } from '../../src/storage/open-database.ts';
+import { openDatabase } from '../../src/storage/open-database.ts';
+import { databaseFromPglite } from '../../src/storage/pglite-database.ts';
 
 const TEMPLATE_FORMAT = 1;
 

@@ -26,7 +26,8 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Database } from '../../src/storage/database.ts';
-import { databaseFromPglite, openDatabase } from '../../src/storage/open-database.ts';
+import { openDatabase } from '../../src/storage/open-database.ts';
+import { databaseFromPglite } from '../../src/storage/pglite-database.ts';
 import { databaseUrlFor, ensurePgliteTemplate, ensurePgTemplate } from './db-template.ts';
 
 export type Backend = 'pglite' | 'postgres';
