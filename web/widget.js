@@ -28,6 +28,7 @@
     validation_failed: '请输入内容',
   };
   var SENDERS = { bot: '小申', staff: '帮办人员', system: '系统消息', citizen: '我' };
+  var MEDIA_NAMES = { image: '图片', voice: '语音', video: '视频', file: '文件' };
 
   var session = loadSession();
   var rendered = {}; // message id → element
@@ -334,9 +335,9 @@
       item.appendChild(el('span', { className: 'bb-sender', textContent: SENDERS[message.from] || '' }));
     var bubble = el('div', { className: 'bb-bubble' });
     if (message.mediaUrl) {
-      var image = el('img', { className: 'bb-image', alt: '图片', loading: 'lazy' });
-      image.src = BASE + message.mediaUrl + '?token=' + encodeURIComponent(session.token);
-      bubble.appendChild(image);
+      bubble.appendChild(
+        mediaNode(message, BASE + message.mediaUrl + '?token=' + encodeURIComponent(session.token)),
+      );
     } else {
       var text = message.text;
       if (message.from === 'citizen' && Object.prototype.hasOwnProperty.call(choiceLabels, text))
@@ -363,6 +364,52 @@
       unread += 1;
       updateBadge();
     }
+  }
+
+  /**
+   * A media message by its kind: a picture, a player for sound and video (with a download link,
+   * since e.g. AMR voice does not play in every browser), anything else a download link by name.
+   */
+  function mediaNode(message, url) {
+    var name = message.fileName || MEDIA_NAMES[message.kind] || '文件';
+    if (message.kind === 'image') {
+      var image = el('img', { className: 'bb-image', alt: '图片', loading: 'lazy' });
+      image.onerror = function () {
+        if (image.parentNode)
+          image.parentNode.replaceChild(
+            el('span', { className: 'bb-text bb-media-missing', textContent: '［图片无法显示］' }),
+            image,
+          );
+      };
+      image.src = url;
+      return image;
+    }
+    if (message.kind === 'voice' || message.kind === 'video') {
+      var box = el('div', { className: 'bb-media' });
+      var player = el(message.kind === 'voice' ? 'audio' : 'video', {
+        className: message.kind === 'voice' ? 'bb-audio' : 'bb-video',
+        controls: true,
+        preload: 'metadata',
+      });
+      if (message.kind === 'video') player.setAttribute('playsinline', '');
+      player.src = url;
+      box.appendChild(player);
+      box.appendChild(downloadLink(url, name, '下载' + MEDIA_NAMES[message.kind]));
+      return box;
+    }
+    return downloadLink(url, name, name);
+  }
+
+  function downloadLink(url, fileName, label) {
+    var link = el('a', {
+      className: 'bb-file',
+      href: url,
+      target: '_blank',
+      rel: 'noopener',
+      textContent: label,
+    });
+    link.setAttribute('download', fileName);
+    return link;
   }
 
   function insertInOrder(item, id) {

@@ -11,8 +11,10 @@ export interface WidgetMessage {
   from: 'citizen' | 'bot' | 'staff' | 'system';
   kind: string;
   text: string;
-  /** Relative URL of an uploaded image (add `?token=`), or null. */
+  /** Relative URL of the message's media (add `?token=`), or null; `kind` says image/voice/video/file. */
   mediaUrl: string | null;
+  /** The file's name for a media message that has one (shown on the download link). */
+  fileName?: string;
   choices?: Choice[];
   createdAt: string;
 }
@@ -119,7 +121,14 @@ export function toWidgetMessage(
     kind: row.kind,
     text: row.body,
     mediaUrl: row.mediaRef ? mediaUrlFor(sessionId, row.mediaRef) : null,
+    ...(row.mediaRef && mediaFileName(row.body) ? { fileName: mediaFileName(row.body)! } : {}),
     ...(choices ? { choices } : {}),
     createdAt: row.createdAt.toISOString(),
   };
+}
+
+/** A media message's transcript line is `[文件] name` (or `[图片] name` …): the name, if any. */
+export function mediaFileName(body: string): string | undefined {
+  const name = /^\[(?:图片|语音|视频|文件)\] (.+)$/s.exec(body)?.[1]?.trim();
+  return name || undefined;
 }

@@ -18,12 +18,13 @@ import { createWecomCallbackRouter } from './callback-router.ts';
 import { createInboundHandler } from './inbound-handler.ts';
 import {
   createKfCitizenSender,
+  createKfReceiveDeliverer,
   createKfSendDeliverer,
   createKfSyncDeliverer,
   WelcomeCodes,
 } from './kf-channel.ts';
 import { createMediaStore as createWebchatUploads } from '../webchat/media-store.ts';
-import { createMediaReader, isBangbanMediaRef } from './media-bridge.ts';
+import { createMediaReader, isBangbanMediaRef, kfMediaIdOf } from './media-bridge.ts';
 import { WECOM_OUTBOX, type Enqueue } from './outbox-kinds.ts';
 import { createStaffMediaDeliverer } from './staff-media.ts';
 import { createStaffDeliverers } from './staff-deliverers.ts';
@@ -152,13 +153,27 @@ export function createWecomChannel(options: WecomChannelOptions): WecomChannelRe
         connected = { flows, notifyStaff: notifyStaff ?? ((id, n) => staffNotifier.notifyStaff(id, n)) };
         options.outbox.register(
           WECOM_OUTBOX.kfSync,
-          createKfSyncDeliverer({ client, db, flows, clock, logger, welcomeCodes }),
+          createKfSyncDeliverer({
+            client,
+            db,
+            flows,
+            clock,
+            logger,
+            welcomeCodes,
+            // 微信客服 media is downloaded into the MediaStore when there is one.
+            ...(options.media ? { enqueue } : {}),
+          }),
         );
-        if (options.media)
+        if (options.media) {
           options.outbox.register(
             WECOM_OUTBOX.staffMedia,
             createStaffMediaDeliverer({ client, media: options.media, flows, enqueue }),
           );
+          options.outbox.register(
+            WECOM_OUTBOX.kfReceive,
+            createKfReceiveDeliverer({ client, db, media: options.media, flows, logger }),
+          );
+        }
         return createWecomCallbackRouter({
           secrets: {
             token: settings.token,
@@ -185,7 +200,7 @@ const MEDIA_KINDS = new Set(['image', 'voice', 'video', 'file']);
 
 /**
  * A citizen's media message as WeCom media for the helper: a 微信客服 media_id belongs to the corp
- * (3 days) and is sent on as is; a bangban ref (`media:` from another platform, `webchat-upload:`
+ * (3 days) and is sent on as is (a `wecom_kf:<id>` ref is one whose download failed); a bangban ref (`media:` from another platform, `webchat-upload:`
  * from the widget) is uploaded with media/upload when the message is delivered. Other channels'
  * own handles (not in the MediaStore) cannot be read here and stay a text notice.
  */
@@ -197,6 +212,7 @@ function citizenMediaFinder(flows: Flows) {
     if (!message || message.id !== messageId || !message.mediaRef || !MEDIA_KINDS.has(message.kind))
       return null;
     if (!isBangbanMediaRef(message.mediaRef) && conversation.channel !== 'wecom_kf') return null;
-    return { mediaType: message.kind as MediaType, mediaId: message.mediaRef };
+    const mediaId = isBangbanMediaRef(message.mediaRef) ? message.mediaRef : kfMediaIdOf(message.mediaRef);
+    return { mediaType: message.kind as MediaType, mediaId };
   };
 }

@@ -1,5 +1,5 @@
 import type { InboundMessage } from '../../src/core/inbound.ts';
-import type { KfSyncItem } from './api-types.ts';
+import type { KfSyncItem, MediaType } from './api-types.ts';
 
 /** Origins in kf/sync_msg: 3 = the WeChat citizen, 4 = a system event, 5 = a servicer in the WeCom client. */
 export const KF_ORIGIN_CITIZEN = 3;
@@ -54,6 +54,22 @@ export function kfToInbound(item: KfSyncItem): InboundMessage | null {
         : null;
     default:
       return null;
+  }
+}
+
+/** The 微信客服 media_id of a citizen's image/voice/video/file message (valid 3 days, same corp only). */
+export function kfMediaOf(item: KfSyncItem): { mediaId: string; kind: MediaType } | undefined {
+  if (item.origin !== KF_ORIGIN_CITIZEN) return undefined;
+  switch (item.msgtype) {
+    case 'image':
+    case 'voice':
+    case 'video':
+    case 'file': {
+      const mediaId = item[item.msgtype]?.media_id;
+      return mediaId ? { mediaId, kind: item.msgtype } : undefined;
+    }
+    default:
+      return undefined;
   }
 }
 

@@ -1,6 +1,8 @@
-import { and, eq, gt, lt, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../src/storage/database.ts';
+import { inbox, outbox } from '../../src/storage/schema/durable-work.ts';
 import { wecomKfCursors, wecomKfCustomers } from '../../src/storage/schema/wecom.ts';
+import { KF_RECEIVE_KEY_PREFIX, kfReceiveKeyPrefix, WECOM_OUTBOX } from './outbox-kinds.ts';
 
 /** 微信客服 may answer a citizen only within 48 h of their last message, ≤ 5 times (protocols §5.8). */
 export const KF_WINDOW_MS = 48 * 3600_000;
@@ -74,4 +76,57 @@ export async function takeReplySlot(db: Db, externalUserId: string, now: Date): 
     ok: false,
     reason: row.lastMessageAt.getTime() <= opensAfter.getTime() ? 'window_closed' : 'reply_limit',
   };
+}
+
+/** Outbox rows of kind `wecom.kf_receive` not yet done (pending, or being delivered). */
+const queuedReceive = and(
+  eq(outbox.kind, WECOM_OUTBOX.kfReceive),
+  inArray(outbox.status, ['pending', 'sending']),
+);
+
+/**
+ * Citizens with a message still waiting in the outbox (a media download, or a message behind one):
+ * their next messages must queue behind it to keep their order.
+ */
+export async function citizensWithQueuedMessages(db: Db): Promise<Set<string>> {
+  const rows = await db.select({ key: outbox.idempotencyKey }).from(outbox).where(queuedReceive);
+  const citizens = new Set<string>();
+  for (const { key } of rows) {
+    if (!key.startsWith(KF_RECEIVE_KEY_PREFIX)) continue;
+    const rest = key.slice(KF_RECEIVE_KEY_PREFIX.length);
+    citizens.add(rest.slice(0, rest.lastIndexOf(':')));
+  }
+  return citizens;
+}
+
+/** Idempotency keys of the citizen's messages queued before the row with `ownKey` and not yet done. */
+export async function earlierQueuedMessages(
+  db: Db,
+  externalUserId: string,
+  ownKey: string,
+): Promise<string[]> {
+  const prefix = kfReceiveKeyPrefix(externalUserId);
+  const [own] = await db.select({ id: outbox.id }).from(outbox).where(eq(outbox.idempotencyKey, ownKey));
+  if (!own) return [];
+  const rows = await db
+    .select({ key: outbox.idempotencyKey })
+    .from(outbox)
+    .where(
+      and(
+        queuedReceive,
+        lt(outbox.id, own.id),
+        sql`left(${outbox.idempotencyKey}, ${prefix.length}) = ${prefix}`,
+      ),
+    )
+    .orderBy(asc(outbox.id));
+  return rows.map((row) => row.key);
+}
+
+/** True when the flows' inbox already holds this 微信客服 message (its media need not be fetched again). */
+export async function isInInbox(db: Db, msgId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: inbox.id })
+    .from(inbox)
+    .where(and(eq(inbox.channel, 'wecom_kf'), eq(inbox.externalId, msgId)));
+  return row !== undefined;
 }

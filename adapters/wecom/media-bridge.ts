@@ -3,7 +3,8 @@
  * is downloaded with media/get into the shared MediaStore and travels as a `media:<id>` ref.
  * Outbound: a `media:` ref (or a web-widget upload, `webchat-upload:`) is read back and uploaded
  * with media/upload just before the send, because a media_id lives only 3 days and an outbox job
- * may run later than that. Anything else is taken to be a WeCom media_id already (微信客服 media).
+ * may run later than that. Anything else is taken to be a WeCom media_id already: `wecom_kf:<id>`
+ * is a 微信客服 citizen's media whose download failed (see kf-channel.ts), older rows hold the bare id.
  */
 import { DeliveryError } from '../../src/jobs/outbox-runner.ts';
 import type { MediaStore } from '../../src/ports.ts';
@@ -12,6 +13,14 @@ import type { MediaFile, MediaType } from './api-types.ts';
 
 export const SHARED_MEDIA_PREFIX = 'media:';
 export const WEBCHAT_UPLOAD_PREFIX = 'webchat-upload:';
+
+/** A 微信客服 media message passed on without its bytes (the download failed) keeps WeCom's id here. */
+export const KF_MEDIA_PREFIX = 'wecom_kf:';
+
+/** The WeCom media_id behind a 微信客服 citizen's ref that is not in bangban's stores. */
+export function kfMediaIdOf(ref: string): string {
+  return ref.startsWith(KF_MEDIA_PREFIX) ? ref.slice(KF_MEDIA_PREFIX.length) : ref;
+}
 
 /** Bytes behind a bangban media ref, or null when the ref is unknown or the file is gone. */
 export type MediaReader = (ref: string) => Promise<MediaFile | null>;

@@ -1,4 +1,5 @@
 /** Outbox kinds the WeCom channel enqueues and delivers, and their payloads (stored as JSON: no secrets). */
+import type { InboundMessage } from '../../src/core/inbound.ts';
 import type { EnqueueInput } from '../../src/jobs/outbox-store.ts';
 import type { AppMessage, KfMessage, MediaType } from './api-types.ts';
 
@@ -8,6 +9,8 @@ export const WECOM_OUTBOX = {
   group: 'wecom.group',
   kfSync: 'wecom.kf_sync',
   kfSend: 'wecom.kf_send',
+  /** A 微信客服 citizen's media message (or one queued behind it): media/get → MediaStore → flows. */
+  kfReceive: 'wecom.kf_receive',
   staffMedia: 'wecom.staff_media',
 } as const;
 
@@ -68,6 +71,39 @@ export interface StaffMediaPayload {
   recognition?: string;
   /** ISO time of the callback's CreateTime. */
   sentAt?: string;
+}
+
+/**
+ * One 微信客服 citizen message handed to the flows from the outbox: a media message whose bytes are
+ * downloaded first, or a later message of the same citizen that waits its turn behind one.
+ */
+export interface KfReceivePayload {
+  /** The citizen's message; `mediaRef` is set once the bytes are stored. Dates as ISO strings. */
+  message: Record<string, unknown>;
+  /** The 微信客服 media to download (media/get with the 微信客服 token), for media messages. */
+  media?: { mediaId: string; kind: MediaType };
+}
+
+/** Per citizen, so the deliverer can find the citizen's earlier messages still in the outbox. */
+export const KF_RECEIVE_KEY_PREFIX = 'wecom:kf-in:';
+export const kfReceiveKeyPrefix = (externalUserId: string) => `${KF_RECEIVE_KEY_PREFIX}${externalUserId}:`;
+export const kfReceiveKey = (externalUserId: string, msgId: string) =>
+  `${kfReceiveKeyPrefix(externalUserId)}${msgId}`;
+
+export function toKfReceivePayload(
+  message: InboundMessage,
+  media?: KfReceivePayload['media'],
+): KfReceivePayload {
+  return {
+    message: { ...message, ...(message.sentAt ? { sentAt: message.sentAt.toISOString() } : {}) },
+    ...(media ? { media } : {}),
+  };
+}
+
+export function fromKfReceivePayload(payload: KfReceivePayload): InboundMessage {
+  const message = { ...payload.message } as unknown as InboundMessage;
+  if (typeof payload.message['sentAt'] === 'string') message.sentAt = new Date(payload.message['sentAt']);
+  return message;
 }
 
 export type Enqueue = (input: EnqueueInput) => Promise<{ enqueued: boolean }>;

@@ -353,10 +353,8 @@
       var itemId = message.body.replace(/^item:/, '');
       var itemName = current && current.itemId === itemId && current.itemName ? current.itemName : itemId;
       body.textContent = '（市民从事项页面进入：' + itemName + '）';
-    } else if (message.mediaUrl && message.kind === 'image') {
-      var link = el('a', { href: message.mediaUrl, target: '_blank', rel: 'noopener' });
-      link.appendChild(el('img', { src: message.mediaUrl, alt: '市民发送的图片', className: 'thumb' }));
-      body.appendChild(link);
+    } else if (message.mediaUrl && MEDIA_KINDS[message.kind]) {
+      body.appendChild(mediaNode(message));
     } else body.textContent = message.body;
     line.appendChild(body);
     transcript.appendChild(line);
@@ -659,6 +657,52 @@
         },
         kind === 'error' ? 15000 : 8000,
       );
+  }
+
+  var MEDIA_KINDS = { image: '图片', voice: '语音', video: '视频', file: '文件' };
+
+  /** The file name in a media line (`[文件] 申请表.pdf`), if there is one. */
+  function mediaFileName(text) {
+    var match = /^\[(?:图片|语音|视频|文件)\] ([\s\S]+)$/.exec(text || '');
+    return match ? match[1].trim() : '';
+  }
+
+  /**
+   * A media message by its kind: a picture (opens full size), a player for sound and video (with a
+   * download link: WeChat's AMR voice does not play in every browser), a download link by name.
+   */
+  function mediaNode(message) {
+    var url = message.mediaUrl;
+    var label = MEDIA_KINDS[message.kind];
+    var name = mediaFileName(message.body) || label;
+    if (message.kind === 'image') {
+      var link = el('a', { href: url, target: '_blank', rel: 'noopener' });
+      var image = el('img', { src: url, alt: '服务对象发送的图片', className: 'thumb' });
+      image.onerror = function () {
+        link.replaceWith(el('span', { className: 'media-missing', textContent: '［图片无法显示］' }));
+      };
+      link.appendChild(image);
+      return link;
+    }
+    if (message.kind === 'voice' || message.kind === 'video') {
+      var box = el('div', { className: 'media' });
+      var player = el(message.kind === 'voice' ? 'audio' : 'video', {
+        src: url,
+        controls: true,
+        preload: 'metadata',
+        className: message.kind === 'voice' ? 'audio' : 'video',
+      });
+      box.appendChild(player);
+      box.appendChild(fileLink(url, name, '下载' + label));
+      return box;
+    }
+    return fileLink(url, name, name);
+  }
+
+  function fileLink(url, fileName, text) {
+    var link = el('a', { href: url, className: 'file', textContent: text });
+    link.setAttribute('download', fileName);
+    return link;
   }
 
   function el(tag, props) {

@@ -106,7 +106,7 @@ describe.each(backends)('微信客服 (wecom_kf) on %s', (backend) => {
     expect(kfSends(h, 'ext-3')).toHaveLength(before);
   });
 
-  it('citizen media arrives as a media message with the WeCom media id', async () => {
+  it('citizen media WeCom no longer serves (40007) goes on without its bytes, keeping the media id', async () => {
     await citizenWrites('ext-4', { msgtype: 'image', image: { media_id: 'MEDIA_IMG_1' } });
     const [row] = await test.database.db
       .select()
@@ -115,7 +115,7 @@ describe.each(backends)('微信客服 (wecom_kf) on %s', (backend) => {
     const transcript = await h.flows.transcript(row!.id);
     expect(transcript.find((m) => m.direction === 'in')).toMatchObject({
       kind: 'image',
-      mediaRef: 'MEDIA_IMG_1',
+      mediaRef: 'wecom_kf:MEDIA_IMG_1',
     });
   });
 

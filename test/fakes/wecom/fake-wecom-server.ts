@@ -64,6 +64,8 @@ export interface FakeWecom {
   pushKf(item: Partial<KfSyncItem> & { msgtype: string }): KfSyncItem;
   /** Media the fake serves on media/get (uploads land here too). */
   media: Map<string, { data: Buffer; contentType: string; fileName: string }>;
+  /** The secret an access_token was issued for (to tell the app's calls from the 微信客服 ones). */
+  secretOf(accessToken: string | undefined): string | undefined;
   close(): Promise<void>;
 }
 
@@ -80,7 +82,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
 
   const calls: RecordedCall[] = [];
   const failures = new Map<string, Failure[]>();
-  const tokens = new Map<string, { expiresAt: number; expired: boolean }>();
+  const tokens = new Map<string, { expiresAt: number; expired: boolean; secret?: string }>();
   const windows = new Map<string, number[]>();
   const taskIds = new Set<string>();
   const responseCodes = new Map<string, { used: boolean }>();
@@ -129,7 +131,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       if (query['corpid'] !== corpId) return err(40013, 'invalid corpid');
       if (!secrets.has(query['corpsecret'] ?? '')) return err(40001, 'invalid credential');
       const token = `fake-token-${++serial}-${randomBytes(4).toString('hex')}`;
-      tokens.set(token, { expiresAt: now() + tokenMs, expired: false });
+      tokens.set(token, { expiresAt: now() + tokenMs, expired: false, secret: query['corpsecret'] ?? '' });
       return ok({ access_token: token, expires_in: tokenMs / 1000 });
     }
     if (api === 'webhook/send') {
@@ -339,6 +341,7 @@ export async function startFakeWecom(options: FakeWecomOptions = {}): Promise<Fa
       return full;
     },
     media,
+    secretOf: (accessToken) => (accessToken ? tokens.get(accessToken)?.secret : undefined),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
