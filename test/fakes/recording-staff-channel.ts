@@ -125,21 +125,35 @@ export async function startLoopbackStaffApi(): Promise<LoopbackStaffApi> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  // Keep-alive, as a real adapter's HTTP client would, so each notification is one request.
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-  const notifier = {
-    notifyStaff: (staffId: string, notification: StaffNotification) =>
-      postJson(agent, port, JSON.stringify({ staffId, notification })),
-  };
+  const url = `http://127.0.0.1:${port}`;
+  const notifier = loopbackStaffNotifier(url);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     channel,
     notifier,
     close: async () => {
-      agent.destroy();
+      notifier.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * A staff notifier that POSTs every notification to a loopback staff API at `url` and waits for
+ * the 200 (another process may run the API: benches keep the server and the load apart).
+ */
+export function loopbackStaffNotifier(url: string): {
+  notifyStaff(staffId: string, notification: StaffNotification): Promise<void>;
+  close(): void;
+} {
+  const { port } = new URL(url);
+  // Keep-alive, as a real adapter's HTTP client would, so each notification is one request.
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  return {
+    notifyStaff: (staffId, notification) =>
+      postJson(agent, Number(port), JSON.stringify({ staffId, notification })),
+    close: () => agent.destroy(),
   };
 }
 
