@@ -60,12 +60,12 @@ export class InboundDoor {
     const ctx = this.#ctx;
     try {
       await inTransaction(ctx, async (step) => {
-        const row = await step.tx.inbox.lockUnprocessed(inboxId);
+        // Marked processed first: the mark commits with what the processing writes, or not at all.
+        const row = await step.tx.inbox.takeUnprocessed(inboxId, step.at);
         if (!row) return; // processed already (a racing process, or recovery after success)
         const message = fromPayload(row.payload);
         if (message.senderRole === 'staff') await handleStaffMessage(ctx, step, message);
         else await handleCitizenMessage(ctx, step, message);
-        await step.tx.inbox.markProcessed(inboxId, step.at);
       });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

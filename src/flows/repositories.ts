@@ -72,6 +72,12 @@ export interface InboxRepository {
   /** Locks the row if it is still unprocessed; null when processed (or unknown). */
   lockUnprocessed(id: number): Promise<{ id: number; payload: unknown } | null>;
   markProcessed(id: number, at: Date): Promise<void>;
+  /**
+   * lockUnprocessed + markProcessed in one statement: marks the row processed and returns it, or
+   * null if it already was. Inside a transaction the mark commits with the processing or not at
+   * all, and a racing processor waits on the row and then finds it done.
+   */
+  takeUnprocessed(id: number, at: Date): Promise<{ id: number; payload: unknown } | null>;
   recordError(id: number, message: string): Promise<void>;
   /** Rows never processed (crash recovery), oldest first. */
   unprocessedIds(limit: number): Promise<number[]>;

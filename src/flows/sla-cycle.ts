@@ -32,7 +32,8 @@ export async function startSlaCycle(
   const cycle = flow.slaCycle + 1;
   const hours = ctx.org.hoursOf(conversation.itemId);
   const prefix = slaPrefix(conversation.id);
-  await step.tx.work.cancelTimers(prefix);
+  // Cycle 0 never scheduled anything: nothing to cancel.
+  if (flow.slaCycle > 0) await step.tx.work.cancelTimers(prefix);
   const levels = ctx.config.sla.reminderSeconds.slice(0, 2);
   const timers = [];
   for (const [index, seconds] of levels.entries()) {

@@ -35,6 +35,15 @@ export function createInboxRepository(db: Db): InboxRepository {
       return row ?? null;
     },
 
+    async takeUnprocessed(id, at) {
+      const [row] = await db
+        .update(inbox)
+        .set({ processedAt: at, error: null })
+        .where(and(eq(inbox.id, id), isNull(inbox.processedAt)))
+        .returning({ id: inbox.id, payload: inbox.payload });
+      return row ?? null;
+    },
+
     async markProcessed(id, at) {
       await db.update(inbox).set({ processedAt: at, error: null }).where(eq(inbox.id, id));
     },

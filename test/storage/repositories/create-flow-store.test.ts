@@ -72,6 +72,18 @@ describe.each(backends)('flow store on %s', (backend) => {
     });
     expect(await s.inbox.lockUnprocessed(first.id)).toBeNull();
     expect(await s.inbox.unprocessedIds(10)).toEqual([]);
+
+    // takeUnprocessed: marks and returns in one go; once only; undone with its transaction.
+    const second = await s.inbox.insert({ channel: 'webchat', externalId: 'x2', payload: { b: 1 }, at });
+    await expect(
+      s.transaction(async (tx) => {
+        expect(await tx.inbox.takeUnprocessed(second.id, at)).toEqual({ id: second.id, payload: { b: 1 } });
+        throw new Error('processing failed');
+      }),
+    ).rejects.toThrow('processing failed');
+    expect(await s.inbox.unprocessedIds(10)).toEqual([second.id]);
+    expect(await s.inbox.takeUnprocessed(second.id, at)).toEqual({ id: second.id, payload: { b: 1 } });
+    expect(await s.inbox.takeUnprocessed(second.id, at)).toBeNull();
   });
 
   it('stores side-by-side inbox inserts together: each message once, copies answered as duplicates', async () => {
