@@ -63,7 +63,21 @@ export const startCommand: CliCommand = {
       await fakes?.close();
       throw error;
     }
-    const server = await bangban.listen();
+    // The signal handlers go in before anything is printed: whoever reads "Press Ctrl-C" may stop
+    // us at once, and a SIGTERM before the handlers exist would kill the process without closing.
+    const listening = bangban.listen();
+    const stopped = new Promise<void>((resolve) => {
+      onShutdownSignals(
+        async () => {
+          await listening.catch(() => undefined);
+          await bangban.close();
+          await fakes?.close();
+          resolve();
+        },
+        { logger: bangban.logger },
+      );
+    });
+    const server = await listening;
     io.stdout.write(
       [
         `bangban is running on ${server.url} (database: ${bangban.database.kind} at ${bangban.database.location})`,
@@ -78,16 +92,7 @@ export const startCommand: CliCommand = {
       ].join('\n'),
     );
     // Stays alive until a signal; the handler closes everything, then the process exits.
-    await new Promise<void>((resolve) => {
-      onShutdownSignals(
-        async () => {
-          await bangban.close();
-          await fakes?.close();
-          resolve();
-        },
-        { logger: bangban.logger },
-      );
-    });
+    await stopped;
     return 0;
   },
 };
