@@ -19,7 +19,7 @@ import { IMAGE_TYPES, readRawBody, sharedMediaId, sniffImageType, type MediaStor
 import { inboundMessageId, sessionHasMedia, sessionMessages, toWidgetMessage } from './session-messages.ts';
 import { openSessionStream } from './session-stream.ts';
 import type { WebchatHub } from './webchat-hub.ts';
-import { authenticateSession, createWebchatSession, touchSession } from './webchat-sessions.ts';
+import { authenticateSession, createWebchatSession, SessionCache, touchSession } from './webchat-sessions.ts';
 
 export interface WebchatLimits {
   /** Longest citizen message, in characters (default 2000). */
@@ -73,6 +73,7 @@ export function createWebchatRouter(options: WebchatRouterOptions): Router<AppSt
   const perIp = createRateLimiter({ limit: limits.sessionsPerMinutePerIp, windowMs: 60_000, clock });
   const itemBody = z.object({ item: itemSchema(options.itemIds).optional() });
   const textBody = z.object({ text: z.string({ error: 'expected text' }) });
+  const sessions = new SessionCache();
 
   const api = new Router<AppState>();
   api.use(webchatCors(options.allowedOrigins ?? '*'));
@@ -104,7 +105,7 @@ export function createWebchatRouter(options: WebchatRouterOptions): Router<AppSt
   api.post('/webchat/sessions', requireContentType('json'), async (ctx) => {
     const { item } = itemBody.parse(ctx.request.body ?? {});
     limit(ctx, perIp, `ip:${ctx.ip}`, 'Too many new chat sessions from this address');
-    const session = await createWebchatSession(db, clock.now());
+    const session = await createWebchatSession(db, clock.now(), sessions);
     if (item) await enter(session.sessionId, item);
     ctx.status = 201;
     ctx.set('Cache-Control', 'no-store');
@@ -112,7 +113,7 @@ export function createWebchatRouter(options: WebchatRouterOptions): Router<AppSt
   });
 
   api.post('/webchat/sessions/:id/enter', requireContentType('json'), async (ctx) => {
-    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: false });
+    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: false, cache: sessions });
     const { item } = itemBody.parse(ctx.request.body ?? {});
     if (item) {
       limit(ctx, perSession, sessionId, 'Too many messages; wait a moment');
@@ -122,7 +123,7 @@ export function createWebchatRouter(options: WebchatRouterOptions): Router<AppSt
   });
 
   api.post('/webchat/sessions/:id/messages', requireContentType('json'), async (ctx) => {
-    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: false });
+    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: false, cache: sessions });
     const text = checkText(textBody.parse(ctx.request.body).text, limits.textMaxChars);
     const externalId = `${sessionId}:${idempotencyKey(ctx)}`;
     limit(ctx, perSession, sessionId, 'Too many messages; wait a moment');
@@ -133,7 +134,7 @@ export function createWebchatRouter(options: WebchatRouterOptions): Router<AppSt
   });
 
   api.post('/webchat/sessions/:id/uploads', async (ctx) => {
-    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: false });
+    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: false, cache: sessions });
     const declared = ctx.request.type;
     if (!(declared in IMAGE_TYPES)) {
       throw new AppError('unsupported_media_type', 'Only PNG, JPEG, GIF or WebP images can be uploaded', {
@@ -165,7 +166,7 @@ export function createWebchatRouter(options: WebchatRouterOptions): Router<AppSt
   });
 
   api.get('/webchat/sessions/:id/messages', async (ctx) => {
-    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: true });
+    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: true, cache: sessions });
     const afterId = parseCursor(ctx.query['after'], 'after');
     const rows = await sessionMessages(
       db,
@@ -177,7 +178,7 @@ export function createWebchatRouter(options: WebchatRouterOptions): Router<AppSt
   });
 
   api.get('/webchat/sessions/:id/events', async (ctx) => {
-    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: true });
+    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: true, cache: sessions });
     const resumeFrom = parseCursor(
       ctx.get('Last-Event-ID') || ctx.query['lastEventId'] || ctx.query['after'],
       'Last-Event-ID',
@@ -193,7 +194,7 @@ export function createWebchatRouter(options: WebchatRouterOptions): Router<AppSt
   });
 
   api.get('/webchat/sessions/:id/media/:file', async (ctx) => {
-    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: true });
+    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: true, cache: sessions });
     const file = await options.media.open(`webchat-upload:${sessionId}/${ctx.params['file'] ?? ''}`);
     if (!file) throw new AppError('not_found', 'No such image');
     sendMedia(ctx, file);
@@ -201,7 +202,7 @@ export function createWebchatRouter(options: WebchatRouterOptions): Router<AppSt
 
   // Media a helper sent this session (a WeCom image …): only refs in the session's own messages.
   api.get('/webchat/sessions/:id/shared-media/:mediaId', async (ctx) => {
-    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: true });
+    const sessionId = await authenticateSession(ctx, db, { allowQueryToken: true, cache: sessions });
     const ref = `media:${ctx.params['mediaId'] ?? ''}`;
     const stored =
       options.sharedMedia && sharedMediaId(ref) && (await sessionHasMedia(db, sessionId, ref))
@@ -216,7 +217,7 @@ export function createWebchatRouter(options: WebchatRouterOptions): Router<AppSt
   });
 
   async function afterInbound(sessionId: string): Promise<void> {
-    await touchSession(db, sessionId, clock.now());
+    await touchSession(db, sessionId, clock.now(), sessions);
     await hub.publish(sessionId, {});
   }
 

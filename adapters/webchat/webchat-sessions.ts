@@ -15,12 +15,17 @@ export interface NewWebchatSession {
   token: string;
 }
 
-export async function createWebchatSession(db: Db, now: Date): Promise<NewWebchatSession> {
+export async function createWebchatSession(
+  db: Db,
+  now: Date,
+  cache?: SessionCache,
+): Promise<NewWebchatSession> {
   const sessionId = randomBytes(16).toString('base64url');
   const token = newSecretToken();
-  await db
-    .insert(webchatSessions)
-    .values({ id: sessionId, tokenHash: hashToken(token), createdAt: now, lastSeenAt: now });
+  const tokenHash = hashToken(token);
+  await db.insert(webchatSessions).values({ id: sessionId, tokenHash, createdAt: now, lastSeenAt: now });
+  cache?.remember(sessionId, tokenHash);
+  cache?.touchedAt.set(sessionId, now.getTime());
   return { sessionId, token };
 }
 
@@ -32,16 +37,20 @@ export async function createWebchatSession(db: Db, now: Date): Promise<NewWebcha
 export async function authenticateSession(
   ctx: Context,
   db: Db,
-  options: { allowQueryToken: boolean },
+  options: { allowQueryToken: boolean; cache?: SessionCache },
 ): Promise<string> {
   const sessionId = ctx.params?.['id'] as string | undefined;
   if (!sessionId || !SESSION_ID.test(sessionId)) throw unknownSession();
-  const rows = await db
-    .select({ tokenHash: webchatSessions.tokenHash })
-    .from(webchatSessions)
-    .where(eq(webchatSessions.id, sessionId))
-    .limit(1);
-  const stored = rows[0]?.tokenHash;
+  let stored = options.cache?.tokenHashes.get(sessionId);
+  if (stored === undefined) {
+    const rows = await db
+      .select({ tokenHash: webchatSessions.tokenHash })
+      .from(webchatSessions)
+      .where(eq(webchatSessions.id, sessionId))
+      .limit(1);
+    stored = rows[0]?.tokenHash;
+    if (stored) options.cache?.remember(sessionId, stored);
+  }
   if (!stored) throw unknownSession();
   const queryToken =
     options.allowQueryToken && typeof ctx.query['token'] === 'string' ? ctx.query['token'] : undefined;
@@ -51,8 +60,36 @@ export async function authenticateSession(
   return sessionId;
 }
 
-export async function touchSession(db: Db, sessionId: string, now: Date): Promise<void> {
+export async function touchSession(
+  db: Db,
+  sessionId: string,
+  now: Date,
+  cache?: SessionCache,
+): Promise<void> {
+  // last_seen_at is for housekeeping, not to the second: one write a minute per session is enough.
+  const last = cache?.touchedAt.get(sessionId);
+  if (last !== undefined && now.getTime() - last < TOUCH_EVERY_MS) return;
   await db.update(webchatSessions).set({ lastSeenAt: now }).where(eq(webchatSessions.id, sessionId));
+  cache?.touchedAt.set(sessionId, now.getTime());
+}
+
+const TOUCH_EVERY_MS = 60_000;
+const CACHE_LIMIT = 20_000;
+
+/**
+ * What this process knows of recent sessions: their token hashes (fixed for a session's life, and
+ * sessions are never deleted) and when last_seen_at was last written. Bounded: when full it starts
+ * afresh, which costs a read per session, never a wrong answer.
+ */
+export class SessionCache {
+  readonly tokenHashes = new Map<string, string>();
+  readonly touchedAt = new Map<string, number>();
+
+  remember(sessionId: string, tokenHash: string): void {
+    if (this.tokenHashes.size >= CACHE_LIMIT) this.tokenHashes.clear();
+    if (this.touchedAt.size >= CACHE_LIMIT) this.touchedAt.clear();
+    this.tokenHashes.set(sessionId, tokenHash);
+  }
 }
 
 function unknownSession(): AppError {
