@@ -28,7 +28,10 @@ export async function handleCitizenMessage(
     : await findOrOpenConversation(ctx, step, message.channel, message.channelUserId);
   const messageId = await storeCitizenMessage(ctx.config.items, step, conversation, message);
   if (conversation.state === 'bot') {
-    await scheduleIdleCheck(ctx, step, conversation);
+    // The idle check matters only while the bot has the conversation: 转人工 with a known item
+    // hands it off at once (an unknown item keeps it with the bot, asking which one).
+    const handsOff = isHumanRequest(message) && ctx.org.item(conversation.itemId) !== undefined;
+    if (!handsOff) await scheduleIdleCheck(ctx, step, conversation);
     await botTurn(ctx, step, conversation, message, created);
     return;
   }
