@@ -25,7 +25,9 @@ export async function handleCitizenMessage(
   if (!open && (await answerPendingPrompt(ctx, step, message))) return;
   const { conversation, created } = open
     ? { conversation: open, created: false }
-    : await findOrOpenConversation(ctx, step, message.channel, message.channelUserId);
+    : await findOrOpenConversation(ctx, step, message.channel, message.channelUserId, null, {
+        justLooked: true,
+      });
   const messageId = await storeCitizenMessage(ctx.config.items, step, conversation, message);
   if (conversation.state === 'bot') {
     // The idle check matters only while the bot has the conversation: 转人工 with a known item

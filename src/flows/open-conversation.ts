@@ -17,10 +17,14 @@ export async function findOrOpenConversation(
   channel: Channel,
   citizenUserId: string,
   itemId: string | null = null,
+  options: { justLooked?: boolean } = {},
 ): Promise<{ conversation: ConversationRow; created: boolean }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    const open = await step.tx.conversations.lockOpenForCitizen(channel, citizenUserId);
-    if (open) return { conversation: open, created: false };
+    // `justLooked`: the caller found none a moment ago in this transaction; no need to ask again.
+    if (attempt > 0 || !options.justLooked) {
+      const open = await step.tx.conversations.lockOpenForCitizen(channel, citizenUserId);
+      if (open) return { conversation: open, created: false };
+    }
     const created = await step.tx.conversations.create({
       id: ctx.ids.conversationId(),
       code: ctx.ids.code(codeLengthForAttempt(attempt)),

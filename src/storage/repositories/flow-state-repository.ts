@@ -3,7 +3,8 @@ import type { FlowStateRepository, FlowStateRow } from '../../flows/repositories
 import type { Db } from '../database.ts';
 import { conversationFlow } from '../schema/flows.ts';
 
-function initial(conversationId: string): FlowStateRow {
+/** The flow state of a conversation nothing was saved for yet. */
+export function initialFlowState(conversationId: string): FlowStateRow {
   return {
     conversationId,
     awaiting: null,
@@ -27,7 +28,7 @@ export function createFlowStateRepository(db: Db): FlowStateRepository {
         .select()
         .from(conversationFlow)
         .where(eq(conversationFlow.conversationId, conversationId));
-      return row ? toRow(row) : initial(conversationId);
+      return row ? toRow(row) : initialFlowState(conversationId);
     },
 
     async getMany(conversationIds) {
@@ -38,14 +39,14 @@ export function createFlowStateRepository(db: Db): FlowStateRepository {
         .from(conversationFlow)
         .where(inArray(conversationFlow.conversationId, [...conversationIds]));
       for (const row of rows) found.set(row.conversationId, toRow(row));
-      for (const id of conversationIds) if (!found.has(id)) found.set(id, initial(id));
+      for (const id of conversationIds) if (!found.has(id)) found.set(id, initialFlowState(id));
       return found;
     },
 
     async save(conversationId, patch, at) {
       await db
         .insert(conversationFlow)
-        .values({ ...initial(conversationId), ...patch, updatedAt: at })
+        .values({ ...initialFlowState(conversationId), ...patch, updatedAt: at })
         .onConflictDoUpdate({ target: conversationFlow.conversationId, set: { ...patch, updatedAt: at } });
     },
   };

@@ -23,6 +23,7 @@ import type {
 import type { Db } from '../database.ts';
 import { lockConversations } from './conversation-repository.ts';
 import { appendEvents, keyedEvents } from './event-repository.ts';
+import { initialFlowState } from './flow-state-repository.ts';
 
 export interface CachedRepositories {
   flowState: FlowStateRepository;
@@ -162,6 +163,15 @@ export function withTransactionCaches(db: Db, repos: CachedRepositories): Transa
 
   const conversations: ConversationRepository = {
     ...repos.conversations,
+    async create(input) {
+      const row = await repos.conversations.create(input);
+      // A conversation made in this transaction has no flow state and no citizen text yet.
+      if (row) {
+        flows.set(row.id, initialFlowState(row.id));
+        previews.set(row.id, null);
+      }
+      return row;
+    },
     async lock(conversationId) {
       if (locked.has(conversationId)) {
         const row = locked.get(conversationId);
