@@ -21,8 +21,25 @@ export type ParseCallbackResult = { ok: true; callback: WecomCallback } | { ok: 
 
 const fail = (reason: string): ParseCallbackResult => ({ ok: false, reason });
 
+/** A scalar child as a string, or null when absent, repeated or not a plain value. */
+function stringOf(x: XmlRecord, tag: string): string | null {
+  const value = textOf(x, tag);
+  return typeof value === 'string' ? value : null;
+}
+
+/** An optional scalar child: undefined unless it is a plain value. */
+function optionalOf(x: XmlRecord, tag: string): string | undefined {
+  return stringOf(x, tag) ?? undefined;
+}
+
+function inbound(fields: Base, message: Record<string, unknown>): ParseCallbackResult {
+  return { ok: true, callback: { type: 'inbound', message: { ...fields, ...message } as InboundMessage } };
+}
+
 /** The decrypted message, XML or (JSON callbacks) JSON with the same field names. */
 export function parseCallback(plaintext: string): ParseCallbackResult {
+  // The helpers are module-level functions on purpose: under tsx (esbuild keepNames) every closure
+  // created per call is also named with Object.defineProperty, which is slow on this hot path.
   const doc = plaintext.trimStart().startsWith('{')
     ? parseJsonDocument(plaintext)
     : parseXmlDocument(plaintext);
@@ -35,30 +52,32 @@ export function parseCallback(plaintext: string): ParseCallbackResult {
   const base = messageBase(x);
   if (!base.ok) return base;
   const fields = base.value;
-  const need = (tag: string): string | null => {
-    const value = textOf(x, tag);
-    return typeof value === 'string' ? value : null;
-  };
-  const optional = (tag: string): string | undefined => need(tag) ?? undefined;
-
-  const inbound = (message: Record<string, unknown>): ParseCallbackResult => ({
-    ok: true,
-    callback: { type: 'inbound', message: { ...fields, ...message } as InboundMessage },
-  });
   switch (msgType) {
     case 'text': {
-      const content = need('Content');
-      return content === null ? fail('text needs Content') : inbound({ kind: 'text', text: content });
+      const content = stringOf(x, 'Content');
+      if (content === null) return fail('text needs Content');
+      // The common case, spelled out: a literal of known shape is much cheaper than the spread.
+      const { channel, externalId, channelUserId, senderRole, sentAt } = fields;
+      const message: InboundMessage = {
+        channel,
+        externalId,
+        channelUserId,
+        senderRole,
+        sentAt,
+        kind: 'text',
+        text: content,
+      };
+      return { ok: true, callback: { type: 'inbound', message } };
     }
     case 'image':
     case 'voice':
     case 'video':
     case 'file': {
-      const mediaId = need('MediaId');
+      const mediaId = stringOf(x, 'MediaId');
       if (mediaId === null || mediaId === '') return fail(`${msgType} needs MediaId`);
-      const recognition = msgType === 'voice' ? optional('Recognition') : undefined;
-      const fileName = optional('FileName') ?? optional('Title');
-      return inbound({
+      const recognition = msgType === 'voice' ? optionalOf(x, 'Recognition') : undefined;
+      const fileName = optionalOf(x, 'FileName') ?? optionalOf(x, 'Title');
+      return inbound(fields, {
         kind: msgType,
         mediaRef: mediaId,
         ...(recognition ? { recognition } : {}),
@@ -66,20 +85,20 @@ export function parseCallback(plaintext: string): ParseCallbackResult {
       });
     }
     case 'location': {
-      const latitude = Number(need('Location_X'));
-      const longitude = Number(need('Location_Y'));
+      const latitude = Number(stringOf(x, 'Location_X'));
+      const longitude = Number(stringOf(x, 'Location_Y'));
       if (!Number.isFinite(latitude) || !Number.isFinite(longitude))
         return fail('location needs Location_X/Y');
-      const label = optional('Label');
-      return inbound({ kind: 'location', latitude, longitude, ...(label ? { label } : {}) });
+      const label = optionalOf(x, 'Label');
+      return inbound(fields, { kind: 'location', latitude, longitude, ...(label ? { label } : {}) });
     }
     case 'link': {
-      const url = need('Url');
+      const url = stringOf(x, 'Url');
       if (url === null) return fail('link needs Url');
-      const description = optional('Description');
-      return inbound({
+      const description = optionalOf(x, 'Description');
+      return inbound(fields, {
         kind: 'link',
-        title: optional('Title') ?? '',
+        title: optionalOf(x, 'Title') ?? '',
         url,
         ...(description ? { description } : {}),
       });
