@@ -18,7 +18,7 @@
  * Usage: npm run bench -- handoff-latency [--rate 100] [--seconds 15] [--warmup 2] [--pglite]
  */
 import { fork } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { createBangban } from '../src/main.ts';
@@ -85,6 +85,9 @@ async function serve(options: ServeOptions): Promise<void> {
   const bangban = await createBangban({ config, demo: true, staffNotifiers: [notifier] });
   const server = await bangban.listen();
   const cpuAtStart = process.cpuUsage();
+  // How long the server's event loop was held up: a long stall shows as latency of every request.
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   process.on('message', (message: { type: string }) => {
     void (async () => {
       if (message.type === 'sessions') {
@@ -93,7 +96,12 @@ async function serve(options: ServeOptions): Promise<void> {
           sql`select id, citizen_user_id from conversations where channel = 'webchat'`,
         );
         const cpu = process.cpuUsage(cpuAtStart);
-        process.send!({ type: 'sessions', rows, cpuMs: (cpu.user + cpu.system) / 1000 });
+        process.send!({
+          type: 'sessions',
+          rows,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          loopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+        });
       } else if (message.type === 'stop') {
         await bangban.close();
         notifier.close();
@@ -106,7 +114,11 @@ async function serve(options: ServeOptions): Promise<void> {
 
 interface ServerChild {
   url: string;
-  sessions(): Promise<{ rows: { id: string; citizen_user_id: string }[]; cpuMs: number }>;
+  sessions(): Promise<{
+    rows: { id: string; citizen_user_id: string }[];
+    cpuMs: number;
+    loopDelayMs: { p99: number; max: number };
+  }>;
   stop(): Promise<void>;
 }
 
@@ -124,8 +136,13 @@ async function startServerChild(options: ServeOptions): Promise<ServerChild> {
     url,
     sessions: () =>
       new Promise((resolve) => {
-        child.once('message', (message: { rows: { id: string; citizen_user_id: string }[]; cpuMs: number }) =>
-          resolve(message),
+        child.once(
+          'message',
+          (message: {
+            rows: { id: string; citizen_user_id: string }[];
+            cpuMs: number;
+            loopDelayMs: { p99: number; max: number };
+          }) => resolve(message),
         );
         child.send({ type: 'sessions' });
       }),
@@ -207,10 +224,12 @@ async function run(
   const drainUntil = performance.now() + DRAIN_MS;
   let bySession = new Map<string, string>();
   let serverCpuMs: number | undefined;
+  let loopDelayMs: { p99: number; max: number } | undefined;
   for (;;) {
     const answer = await server.sessions();
     const rows = answer.rows;
     serverCpuMs = answer.cpuMs;
+    loopDelayMs = answer.loopDelayMs;
     bySession = new Map(rows.map((row) => [row.citizen_user_id, row.id]));
     const notified = new Set(
       staffApi.channel.received
@@ -259,7 +278,7 @@ async function run(
   const a = percentiles(acks);
   const achieved = TOTAL / (offered / 1000);
   console.log(
-    `offered ${achieved.toFixed(0)} conversations/s (${lateStarts} starts >10 ms late); server ${((serverCpuMs ?? 0) / TOTAL).toFixed(1)} ms CPU per conversation, load generator + fake staff API ${cpuPerConversation.toFixed(1)} ms`,
+    `offered ${achieved.toFixed(0)} conversations/s (${lateStarts} starts >10 ms late); server ${((serverCpuMs ?? 0) / TOTAL).toFixed(1)} ms CPU per conversation, load generator + fake staff API ${cpuPerConversation.toFixed(1)} ms; server event loop delayed p99 ${ms(loopDelayMs?.p99 ?? 0)}, max ${ms(loopDelayMs?.max ?? 0)}`,
   );
   console.log(
     `notification latency: p50=${ms(p.p50)} p90=${ms(p.p90)} p99=${ms(p.p99)} max=${ms(p.max)} n=${p.n}`,
