@@ -29,7 +29,7 @@ import {
   msgSignature,
 } from '../adapters/wecom/crypto.ts';
 import { createInboundHandler } from '../adapters/wecom/inbound-handler.ts';
-import { createWecomStaffDirectory } from '../adapters/wecom/staff-directory.ts';
+import { createStaffDirectory } from '../adapters/shared/staff-directory.ts';
 import { buildXml, parseXmlDocument, textOf } from '../adapters/wecom/xml.ts';
 import { systemClock } from '../src/clock.ts';
 import { toPayload } from '../src/flows/inbound-payload.ts';
@@ -158,15 +158,18 @@ async function startOurs(database: Database): Promise<{ url: string; close(): Pr
     clock: systemClock,
     onCallback: createInboundHandler({
       flows,
-      directory: createWecomStaffDirectory([
-        {
-          id: 'bench-helper',
-          name: '压测',
-          department: 'drug-reg',
-          roles: ['helper'],
-          identities: { wecom: STAFF_USER },
-        },
-      ]),
+      directory: createStaffDirectory(
+        [
+          {
+            id: 'bench-helper',
+            name: '压测',
+            department: 'drug-reg',
+            roles: ['helper'],
+            identities: { wecom: STAFF_USER },
+          },
+        ],
+        'wecom',
+      ),
       db: database.db,
       enqueue: async () => ({ enqueued: false }),
       clock: systemClock,

@@ -8,7 +8,7 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Clock } from '../../src/ports.ts';
 import { DingtalkApiError, DingtalkNetworkError, isRetryableError, TOKEN_ERRORS } from './api-errors.ts';
-import { TokenCache } from './token-cache.ts';
+import { TokenCache } from '../shared/token-cache.ts';
 
 export interface DingtalkApiClientOptions {
   apiBase: string;

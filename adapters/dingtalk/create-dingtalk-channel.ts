@@ -21,7 +21,7 @@ import { DingtalkStreamClient } from './stream-client.ts';
 import { DINGTALK_OUTBOX, type Enqueue } from './outbox-kinds.ts';
 import type { CitizenMedia } from './render-notification.ts';
 import { createDingtalkDeliverers } from './staff-deliverers.ts';
-import { createDingtalkStaffDirectory } from './staff-directory.ts';
+import { createStaffDirectory } from '../shared/staff-directory.ts';
 import { createDingtalkStaffNotifier } from './staff-notifier.ts';
 
 export interface DingtalkChannelOptions {
@@ -71,7 +71,7 @@ export function createDingtalkChannel(options: DingtalkChannelOptions): Dingtalk
     ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   const enqueue: Enqueue = (input) => options.outbox.enqueue(input);
-  const directory = createDingtalkStaffDirectory(options.config.staff);
+  const directory = createStaffDirectory(options.config.staff, 'dingtalk');
   let connected: Flows | null = null;
   let handler: RobotMessageHandler | null = null;
   let stream: DingtalkStreamClient | null = null;

@@ -14,14 +14,14 @@ import { DINGTALK_OUTBOX, type Enqueue, type StaffPayload } from './outbox-kinds
 import type { RobotMessage } from './parse-robot-message.ts';
 import { groupSessionKey, saveSession, senderSessionKey, userSessionKey } from './session-store.ts';
 import { uuidFor } from './staff-notifier.ts';
-import type { DingtalkStaffDirectory } from './staff-directory.ts';
+import type { StaffDirectory } from '../shared/staff-directory.ts';
 
 export const NOT_ON_ROTA = '您不在帮办值班名单中，暂不能通过本机器人处理咨询。如有需要请联系综合处。';
 export const UNSUPPORTED = '暂不支持这类消息，请发送文字（或图片、文件）。';
 
 export interface InboundHandlerDeps {
   flows: Pick<Flows, 'receive'>;
-  directory: DingtalkStaffDirectory;
+  directory: StaffDirectory;
   db: Db;
   enqueue: Enqueue;
   clock: Clock;

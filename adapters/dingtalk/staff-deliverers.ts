@@ -18,9 +18,9 @@ import { DingtalkApiError, isRetryableError } from './api-errors.ts';
 import type { DingtalkApiClient, RobotTemplate, WebhookMessage } from './api-client.ts';
 import { signedWebhookUrl } from './crypto.ts';
 import type { DingtalkGroup } from './dingtalk-settings.ts';
-import { MergingQueue } from './merging-queue.ts';
+import { MergingQueue } from '../shared/merging-queue.ts';
 import type { GroupPayload, StaffContent, StaffPayload } from './outbox-kinds.ts';
-import { RateWindow } from './rate-window.ts';
+import { RateWindow } from '../shared/rate-window.ts';
 import { dropSession, groupSessionKey, pauseRobot, robotPausedUntil, validSession } from './session-store.ts';
 
 /** Robot text/markdown is best kept under DingTalk's message size (msgParam ≤ 15000 bytes; 20 KB for webhooks). */
@@ -62,6 +62,7 @@ export function createDingtalkDeliverers(deps: DingtalkDeliveryDeps): DingtalkDe
   const sleep = deps.sleep;
 
   const members = new MergingQueue<StaffItem>({
+    platform: 'DingTalk',
     window: new RateWindow(deps.memberPerMinute ?? 20, clock),
     clock,
     ...(sleep ? { sleep } : {}),
@@ -74,6 +75,7 @@ export function createDingtalkDeliverers(deps: DingtalkDeliveryDeps): DingtalkDe
   });
 
   const robots = new MergingQueue<RobotItem>({
+    platform: 'DingTalk',
     window: new RateWindow(deps.robotPerMinute ?? 20, clock),
     clock,
     ...(sleep ? { sleep } : {}),

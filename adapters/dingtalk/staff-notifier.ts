@@ -11,7 +11,7 @@ import {
 } from './outbox-kinds.ts';
 import { renderNotification, type CitizenMedia, type DingtalkOutput } from './render-notification.ts';
 import { userSessionKey } from './session-store.ts';
-import type { DingtalkStaffDirectory } from './staff-directory.ts';
+import type { StaffDirectory } from '../shared/staff-directory.ts';
 
 /**
  * `notifyStaff` for DingTalk: renders the notification and puts each piece in the outbox. Staff
@@ -20,7 +20,7 @@ import type { DingtalkStaffDirectory } from './staff-directory.ts';
  * the same content to the same user within a day (protocols/dingtalk.md §7).
  */
 export function createDingtalkStaffNotifier(options: {
-  directory: DingtalkStaffDirectory;
+  directory: StaffDirectory;
   enqueue: Enqueue;
   clock: Clock;
   findMedia?: () => ((conversationId: string, messageId: number) => Promise<CitizenMedia | null>) | null;

@@ -7,7 +7,7 @@
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Clock } from '../../src/ports.ts';
-import { TokenCache } from '../wecom/token-cache.ts';
+import { TokenCache } from '../shared/token-cache.ts';
 import {
   isRetryableErrcode,
   isRetryableError,

@@ -24,7 +24,7 @@ import type {
   SendMessageResult,
   TemplateCardUpdate,
 } from './api-types.ts';
-import { TokenCache } from './token-cache.ts';
+import { TokenCache } from '../shared/token-cache.ts';
 
 export interface WecomApiClientOptions {
   apiBase: string;

@@ -28,7 +28,7 @@ import { createMediaReader, isBangbanMediaRef, kfMediaIdOf } from './media-bridg
 import { WECOM_OUTBOX, type Enqueue } from './outbox-kinds.ts';
 import { createStaffMediaDeliverer } from './staff-media.ts';
 import { createStaffDeliverers } from './staff-deliverers.ts';
-import { createWecomStaffDirectory } from './staff-directory.ts';
+import { createStaffDirectory } from '../shared/staff-directory.ts';
 import type { CitizenMedia } from './render-notification.ts';
 import { createWecomStaffNotifier } from './staff-notifier.ts';
 import { readWecomSettings, type WecomSettings } from './wecom-settings.ts';
@@ -99,7 +99,7 @@ export function createWecomChannel(options: WecomChannelOptions): WecomChannelRe
     ...(options.media ? { media: options.media } : {}),
     ...(options.webchatUploadsDir ? { webchatUploads: createWebchatUploads(options.webchatUploadsDir) } : {}),
   });
-  const directory = createWecomStaffDirectory(options.config.staff);
+  const directory = createStaffDirectory(options.config.staff, 'wecom');
   let connected: { flows: Flows; notifyStaff: ChannelGateway['notifyStaff'] } | null = null;
   const staffNotifier = createWecomStaffNotifier({
     directory,

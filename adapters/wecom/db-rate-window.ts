@@ -9,7 +9,7 @@
 import { sql } from 'drizzle-orm';
 import type { Clock } from '../../src/ports.ts';
 import { queryRows, type Db } from '../../src/storage/database.ts';
-import type { SlotTaker } from './rate-window.ts';
+import type { SlotTaker } from '../shared/rate-window.ts';
 
 const MINUTE_MS = 60_000;
 

@@ -17,13 +17,13 @@ import {
   type StaffMediaPayload,
 } from './outbox-kinds.ts';
 import type { WecomCallback } from './parse-callback.ts';
-import type { WecomStaffDirectory } from './staff-directory.ts';
+import type { StaffDirectory } from '../shared/staff-directory.ts';
 
 export const NOT_ON_ROTA = '您不在帮办值班名单中，暂不能通过本应用处理咨询。如有需要请联系综合处。';
 
 export interface InboundHandlerDeps {
   flows: Pick<Flows, 'receive' | 'getConversation'>;
-  directory: WecomStaffDirectory;
+  directory: StaffDirectory;
   db: Db;
   enqueue: Enqueue;
   clock: Clock;

@@ -12,10 +12,10 @@ import type { WecomApiClient } from './api-client.ts';
 import type { RobotMessage } from './api-types.ts';
 import { saveCard, spendCard, updatableCards } from './card-store.ts';
 import { uploadRef, type MediaReader } from './media-bridge.ts';
-import { MergingQueue } from './merging-queue.ts';
+import { MergingQueue } from '../shared/merging-queue.ts';
 import type { AppContent, AppPayload, CardUpdatePayload, GroupPayload } from './outbox-kinds.ts';
 import { DbRateWindow } from './db-rate-window.ts';
-import { RateWindow, type SlotTaker } from './rate-window.ts';
+import { RateWindow, type SlotTaker } from '../shared/rate-window.ts';
 
 /** Text limits: app and robot text 2048 bytes (doc 90236 / 91770). */
 const TEXT_MAX_BYTES = 2048;
@@ -72,6 +72,7 @@ export function createStaffDeliverers(deps: StaffDeliveryDeps): StaffDeliverers 
   const window = (limitOf: (key: string) => number): SlotTaker =>
     deps.sharedLimits ? new DbRateWindow(db, clock, limitOf) : new RateWindow(limitOf, clock);
   const members = new MergingQueue<AppItem>({
+    platform: 'WeCom',
     window: window(() => memberLimit),
     clock,
     ...(sleep ? { sleep } : {}),
@@ -99,6 +100,7 @@ export function createStaffDeliverers(deps: StaffDeliveryDeps): StaffDeliverers 
     },
   });
   const groups = new MergingQueue<GroupItem>({
+    platform: 'WeCom',
     window: window(groupLimitOf),
     clock,
     ...(sleep ? { sleep } : {}),

@@ -10,7 +10,7 @@ import {
 } from './outbox-kinds.ts';
 import { renderNotification, type CitizenMedia, type WecomOutput } from './render-notification.ts';
 import { isBangbanMediaRef } from './media-bridge.ts';
-import type { WecomStaffDirectory } from './staff-directory.ts';
+import type { StaffDirectory } from '../shared/staff-directory.ts';
 
 /**
  * `notifyStaff` for WeCom: renders the notification (cards, texts, group posts) and puts each
@@ -18,7 +18,7 @@ import type { WecomStaffDirectory } from './staff-directory.ts';
  * skipped (the desk still has them).
  */
 export function createWecomStaffNotifier(options: {
-  directory: WecomStaffDirectory;
+  directory: StaffDirectory;
   enqueue: Enqueue;
   clock: Clock;
   /** The media of a citizen message, when it can be forwarded (set once the flows exist). */

@@ -1,16 +1,19 @@
 import type { Staff } from '../../src/config/config-types.ts';
 
-/** DingTalk userid ↔ staff, from config `staff[].identities.dingtalk` (what the flows sync to staff_identities). */
-export interface DingtalkStaffDirectory {
+/**
+ * Work-chat userid ↔ staff for one platform, from config `staff[].identities.<channel>` (the same
+ * data the flows sync to staff_identities).
+ */
+export interface StaffDirectory {
   userIdOf(staffId: string): string | undefined;
   staffIdOf(userId: string): string | undefined;
 }
 
-export function createDingtalkStaffDirectory(staff: readonly Staff[]): DingtalkStaffDirectory {
+export function createStaffDirectory(staff: readonly Staff[], channel: 'wecom' | 'dingtalk'): StaffDirectory {
   const byStaff = new Map<string, string>();
   const byUser = new Map<string, string>();
   for (const person of staff) {
-    const userId = person.identities.dingtalk;
+    const userId = person.identities[channel];
     if (!userId) continue;
     byStaff.set(person.id, userId);
     byUser.set(userId, person.id);

@@ -3,12 +3,16 @@ import type { Clock } from '../../src/ports.ts';
 import type { SlotTaker } from './rate-window.ts';
 
 /**
- * Sends per key (a member, a robot) within a rate window (in process, or shared in the database). While a key waits for a token, what
- * piles up behind it is merged into one message where `merge` allows (texts to the same person),
- * because WeCom silently drops app messages past 30/min per member: merging keeps every reminder
- * without tripping the limit. Each caller's promise settles with the send that carried its item.
+ * Sends per key (a member, a robot) within a rate window (in process, or shared in the database).
+ * While a key waits for a token, what piles up behind it is merged into one message where `merge`
+ * allows (texts to the same person), because the platforms drop or block past their limits (WeCom
+ * drops app messages past 30/min per member; DingTalk blocks a custom robot for 10 minutes past
+ * 20/min): merging keeps every reminder without tripping the limit. Each caller's promise settles
+ * with the send that carried its item.
  */
 export interface MergingQueueOptions<T> {
+  /** For error messages: 'WeCom', 'DingTalk'. */
+  platform: string;
   window: SlotTaker;
   clock: Clock;
   /** One message combining `a` then `b`, or null when they cannot travel together. */
@@ -104,7 +108,9 @@ export class MergingQueue<T> {
       if (now - waiting.since < this.#maxWaitMs) continue;
       queue.splice(i, 1);
       waiting.reject(
-        new DeliveryError('WeCom rate limit: still no send slot, try later', { retryable: true }),
+        new DeliveryError(`${this.#options.platform} rate limit: still no send slot, try later`, {
+          retryable: true,
+        }),
       );
     }
   }

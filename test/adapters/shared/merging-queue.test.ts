@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { MergingQueue } from '../../../adapters/wecom/merging-queue.ts';
-import { RateWindow } from '../../../adapters/wecom/rate-window.ts';
+import { MergingQueue } from '../../../adapters/shared/merging-queue.ts';
+import { RateWindow } from '../../../adapters/shared/rate-window.ts';
 import { ManualClock } from '../../../src/clock.ts';
 
 function setup(perMinute: number, maxWaitMs?: number) {
   const clock = new ManualClock('2026-11-27T02:00:00Z');
   const sent: { key: string; item: string; at: number }[] = [];
   const queue = new MergingQueue<string>({
+    platform: 'WeCom',
     window: new RateWindow(perMinute, clock),
     clock,
     merge: (a, b) => (a.startsWith('card') || b.startsWith('card') ? null : `${a}\n${b}`),
@@ -75,6 +76,7 @@ describe('MergingQueue', () => {
   it('passes a send failure to every item it carried', async () => {
     const clock = new ManualClock(0);
     const queue = new MergingQueue<string>({
+      platform: 'WeCom',
       window: new RateWindow(5, clock),
       clock,
       merge: () => null,

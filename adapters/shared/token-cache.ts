@@ -1,13 +1,14 @@
 import type { Clock } from '../../src/ports.ts';
 
 /**
- * The app's access token (oauth2/accessToken, 7200 s), cached until shortly before it expires and
- * fetched by one caller at a time: concurrent callers share the in-flight request (single-flight),
- * because DingTalk throttles frequent token calls (protocols/dingtalk.md §7).
+ * One access_token per (corp, secret), cached until shortly before it expires and fetched by one
+ * caller at a time: concurrent callers share the in-flight request (single-flight), because
+ * gettoken is frequency-limited and 2000 bad calls an hour block the corp (protocols §5.1).
  */
 export class TokenCache {
   readonly #fetch: () => Promise<{ token: string; expiresInSeconds: number }>;
   readonly #clock: Clock;
+  /** Refresh this long before the platform says the token expires. */
   readonly #marginMs: number;
   #current: { token: string; expiresAt: number } | null = null;
   #inFlight: Promise<string> | null = null;
@@ -28,7 +29,10 @@ export class TokenCache {
     return this.#refresh();
   }
 
-  /** Drops `token` after DingTalk rejected it; a token another caller already replaced is left alone. */
+  /**
+   * Drops `token` after WeCom rejected it (40014/42001/41001). A token already replaced by another
+   * caller's refresh is left alone, so N callers failing together cause one gettoken, not N.
+   */
   invalidate(token: string): void {
     if (this.#current?.token === token) this.#current = null;
   }

@@ -8,8 +8,9 @@ export interface SlotTaker {
 /**
  * A token bucket per key whose tokens come back exactly one minute after they are spent, so no
  * sliding minute ever sees more than `perMinute` sends — the way WeCom counts its limits (30 app
- * messages per member, 20 per group robot, doc 90454 / 91770). In process memory: with several
- * instances use DbRateWindow (db-rate-window.ts), which counts in the database instead.
+ * messages per member, 20 per group robot, doc 90454 / 91770) and DingTalk its robots' (20 a
+ * minute). In process memory: with several instances use a shared counter instead (WeCom's
+ * DbRateWindow in adapters/wecom/db-rate-window.ts).
  */
 export class RateWindow implements SlotTaker {
   readonly #limitOf: (key: string) => number;
