@@ -5,6 +5,8 @@
  * never from the HTTP status alone: oapi and webhooks answer errors with HTTP 200 (§2.4).
  */
 
+import { PlatformNetworkError } from '../shared/api-errors.ts';
+
 /** Custom robot throttles (§2.4): 410100 (current table) and 130101 (legacy text). */
 const THROTTLE_ERRCODES: ReadonlySet<string> = new Set(['410100', '130101']);
 
@@ -54,20 +56,14 @@ export class DingtalkApiError extends Error {
   }
 }
 
-export class DingtalkNetworkError extends Error {
-  readonly api: string;
-  readonly status?: number;
-  readonly retryable: boolean;
+export class DingtalkNetworkError extends PlatformNetworkError {
   constructor(
     api: string,
     message: string,
     options: { status?: number; retryable?: boolean; cause?: unknown } = {},
   ) {
-    super(`DingTalk ${api}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super('DingTalk', api, message, options);
     this.name = 'DingtalkNetworkError';
-    this.api = api;
-    if (options.status !== undefined) this.status = options.status;
-    this.retryable = options.retryable ?? true;
   }
 }
 

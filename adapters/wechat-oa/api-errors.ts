@@ -3,6 +3,10 @@
  * network/HTTP layer failed. Each carries `retryable`, which the outbox runner reads.
  */
 
+import { PlatformNetworkError } from '../shared/api-errors.ts';
+
+export { isRetryableStatus } from '../shared/api-errors.ts';
+
 /** The token was refused: refresh and try once more. 40001 is also "bad AppSecret" (protocols §6.8). */
 export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 40014, 42001]);
 
@@ -27,29 +31,19 @@ export class WechatApiError extends Error {
 }
 
 /** No usable answer: connection failed, timed out, HTTP 5xx/429, or a body that is not WeChat's JSON. */
-export class WechatNetworkError extends Error {
-  readonly api: string;
-  readonly status?: number;
-  readonly retryable: boolean;
+export class WechatNetworkError extends PlatformNetworkError {
   constructor(
     api: string,
     message: string,
     options: { status?: number; retryable?: boolean; cause?: unknown } = {},
   ) {
-    super(`WeChat ${api}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super('WeChat', api, message, options);
     this.name = 'WechatNetworkError';
-    this.api = api;
-    if (options.status !== undefined) this.status = options.status;
-    this.retryable = options.retryable ?? true;
   }
 }
 
 export function isRetryableErrcode(errcode: number): boolean {
   return RETRYABLE_ERRCODES.has(errcode);
-}
-
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 408 || status >= 500;
 }
 
 export function isRetryableError(error: unknown): boolean {

@@ -3,6 +3,10 @@
  * the network/HTTP layer failed. Each carries `retryable`, which the outbox runner reads.
  */
 
+import { PlatformNetworkError } from '../shared/api-errors.ts';
+
+export { isRetryableStatus } from '../shared/api-errors.ts';
+
 /** Token problems: refresh the access_token and try once more (doc 91039; 40001 is a bad secret). */
 export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40014, 42001, 41001]);
 
@@ -27,26 +31,15 @@ export class WecomApiError extends Error {
 }
 
 /** No usable answer: connection failed, timed out, HTTP 5xx/429, or a body that is not WeCom's JSON. */
-export class WecomNetworkError extends Error {
-  readonly api: string;
-  readonly status?: number;
-  readonly retryable: boolean;
+export class WecomNetworkError extends PlatformNetworkError {
   constructor(
     api: string,
     message: string,
     options: { status?: number; retryable?: boolean; cause?: unknown } = {},
   ) {
-    super(`WeCom ${api}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super('WeCom', api, message, options);
     this.name = 'WecomNetworkError';
-    this.api = api;
-    if (options.status !== undefined) this.status = options.status;
-    this.retryable = options.retryable ?? true;
   }
-}
-
-/** HTTP statuses worth retrying: the platform or a proxy in between is briefly unwell. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 408 || status >= 500;
 }
 
 export function isRetryableError(error: unknown): boolean {
