@@ -18,7 +18,7 @@ import { createDeskRouter } from './desk/desk-router.ts';
 import { loadDeskSecret } from './desk/desk-secret.ts';
 import { createStartPageRouter } from './desk/start-page.ts';
 import { openApiRouter } from './http/openapi.ts';
-import { createFileMediaStore } from './media/file-media-store.ts';
+import { createFileMediaStore, isMediaRef } from './media/file-media-store.ts';
 import { checkPlatformSettings, createPlatformChannels } from './platform-channels.ts';
 import { createChannelRouter, type CitizenSender, type StaffNotifier } from './channel-router.ts';
 import type { Channel } from './core/inbound.ts';
@@ -201,7 +201,7 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
       demo,
       // Widget uploads from their folder; `media:` refs (a helper's WeCom image …) from the shared store.
       resolveMedia: async (ref) => {
-        if (!ref.startsWith('media:')) return media.open(ref);
+        if (!isMediaRef(ref)) return media.open(ref);
         const file = await sharedMedia.get(ref);
         return file && { contentType: file.contentType, body: file.bytes, fileName: file.fileName };
       },
