@@ -1,6 +1,6 @@
-import { and, asc, eq, isNull, or } from 'drizzle-orm';
+import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { InboxRepository } from '../../flows/repositories.ts';
-import type { Db } from '../database.ts';
+import { queryRows, type Db } from '../database.ts';
 import { inbox } from '../schema/index.ts';
 
 export function createInboxRepository(db: Db): InboxRepository {
@@ -88,20 +88,23 @@ export function batchedInboxInsert(db: Db): InboxRepository['insert'] {
       `${entry.channel}\u0000${entry.externalId}`;
     const first = new Map<string, InboxEntry>();
     for (const { entry } of batch) if (!first.has(keyOf(entry))) first.set(keyOf(entry), entry);
-    const inserted = await db
-      .insert(inbox)
-      .values(
-        [...first.values()].map((entry) => ({
-          channel: entry.channel,
-          externalId: entry.externalId,
-          payload: entry.payload,
-          receivedAt: entry.at,
-        })),
-      )
-      .onConflictDoNothing({ target: [inbox.channel, inbox.externalId] })
-      .returning({ id: inbox.id, channel: inbox.channel, externalId: inbox.externalId });
+    // Four array parameters whatever the batch size: the statement text stays the same, and
+    // building it costs next to nothing (this runs once per batch of callbacks).
+    const rows = [...first.values()];
+    const inserted = await queryRows<{ id: number | string; channel: string; externalId: string }>(
+      db,
+      sql`insert into inbox (channel, external_id, payload, received_at)
+          select * from unnest(
+            ${sql.param(rows.map((e) => e.channel))}::text[],
+            ${sql.param(rows.map((e) => e.externalId))}::text[],
+            ${sql.param(rows.map((e) => JSON.stringify(e.payload ?? null)))}::jsonb[],
+            ${sql.param(rows.map((e) => e.at.toISOString()))}::timestamptz[])
+          on conflict (channel, external_id) do nothing
+          returning id, channel, external_id as "externalId"`,
+    );
     const ids = new Map<string, { id: number; fresh: boolean }>();
-    for (const row of inserted) ids.set(keyOf(row), { id: row.id, fresh: true });
+    // bigint ids come back as strings from a raw query (ids stay below 2^53).
+    for (const row of inserted) ids.set(keyOf(row), { id: Number(row.id), fresh: true });
     const existing = [...first.values()].filter((entry) => !ids.has(keyOf(entry)));
     if (existing.length > 0) {
       const rows = await db
