@@ -9,6 +9,7 @@
  * robot this sends `接单 K7Q2`, which reaches /callbacks/dingtalk (or the stream) like a typed
  * command: signed, deduped and run by the same staff-command parser. No card callback is needed.
  */
+import { conversationLabel, staffTexts } from '../shared/staff-notifications.ts';
 import { formatShanghai } from '../../src/core/calendar/shanghai-time.ts';
 import type { ConversationSummary, StaffNotification } from '../../src/ports.ts';
 
@@ -35,7 +36,7 @@ export function sendMessageLink(content: string): string {
   return `dtmd://dingtalkclient/sendMessage?content=${encodeURIComponent(content)}`;
 }
 
-const label = (c: ConversationSummary) => `#${c.code}${c.itemName ? `（${c.itemName}）` : ''}`;
+const label = conversationLabel;
 
 /** HH:mm:ss in Shanghai. */
 const clockTime = (at: Date) => formatShanghai(at).slice(11, 19);
@@ -65,36 +66,26 @@ export function renderNotification(
       return [questionCard(c, now, title)];
     }
     case 'claimed':
-      return [
-        { kind: 'text', text: `${label(notification.conversation)} 已由 ${notification.byName} 接单。` },
-      ];
+      return [{ kind: 'text', text: staffTexts.claimed(notification) }];
     case 'reminder': {
       const c = notification.conversation;
-      const text = `⏰ 提醒：${label(c)} 还剩 ${notification.secondsLeft} 秒，请尽快首次回复服务对象。`;
+      const text = staffTexts.reminder(notification);
       return [{ kind: 'text', text }, ...groupPost(c, text)];
     }
     case 'breach': {
       const c = notification.conversation;
-      const text = `⚠️ 超时：${label(c)} 超过 1 分钟未首次回复，已升级处理。`;
+      const text = staffTexts.breach(notification);
       return [{ kind: 'text', text }, ...groupPost(c, text)];
     }
     case 'citizen_message':
       return [
-        { kind: 'text', text: `${label(notification.conversation)} 服务对象：${notification.text}` },
+        { kind: 'text', text: staffTexts.citizenMessage(notification) },
         ...(media ? [{ kind: 'media' as const, ...media }] : []),
       ];
     case 'closed':
-      return [{ kind: 'text', text: `会话 ${label(notification.conversation)} 已结束。` }];
-    case 'consult': {
-      const what = notification.kind === 'tech' ? '技术支持' : '会商';
-      const body = notification.text ? `：${notification.text}` : '';
-      return [
-        {
-          kind: 'text',
-          text: `【${what}】${notification.fromName} 就 ${label(notification.conversation)} 请求支持${body}`,
-        },
-      ];
-    }
+      return [{ kind: 'text', text: staffTexts.closed(notification) }];
+    case 'consult':
+      return [{ kind: 'text', text: staffTexts.consult(notification) }];
     case 'info':
       return [{ kind: 'text', text: notification.text }];
   }

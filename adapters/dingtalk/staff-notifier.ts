@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { citizenMediaOf, notificationKey } from '../shared/staff-notifications.ts';
+import { createHash } from 'node:crypto';
 import type { StaffNotifier } from '../../src/channel-router.ts';
 import { formatShanghai } from '../../src/core/calendar/shanghai-time.ts';
-import type { Clock, StaffNotification } from '../../src/ports.ts';
+import type { Clock } from '../../src/ports.ts';
 import {
   DINGTALK_OUTBOX,
   type Enqueue,
@@ -29,12 +30,8 @@ export function createDingtalkStaffNotifier(options: {
     async notifyStaff(staffId, notification) {
       const userId = options.directory.userIdOf(staffId);
       if (!userId) return;
-      const key = notificationKey(staffId, notification);
-      const find = notification.type === 'citizen_message' ? options.findMedia?.() : null;
-      const media =
-        find && notification.type === 'citizen_message'
-          ? await find(notification.conversation.id, notification.messageId)
-          : null;
+      const key = notificationKey('dingtalk', staffId, notification);
+      const media = await citizenMediaOf(notification, options.findMedia);
       const now = options.clock.now();
       const outputs = renderNotification(notification, now, media);
       for (const [index, output] of outputs.entries()) {
@@ -42,21 +39,6 @@ export function createDingtalkStaffNotifier(options: {
       }
     },
   };
-}
-
-/** Repeats of the same reminder or claim (a timer fired twice) collapse on this key in the outbox. */
-function notificationKey(staffId: string, n: StaffNotification): string {
-  const base = `dingtalk:${staffId}:${n.type}`;
-  switch (n.type) {
-    case 'reminder':
-      return `${base}:${n.conversation.id}:${n.level}:${n.conversation.slaDueAt?.toISOString() ?? ''}`;
-    case 'claimed':
-      return `${base}:${n.conversation.id}:${n.byStaffId}`;
-    case 'closed':
-      return `${base}:${n.conversation.id}`;
-    default:
-      return `${base}:${randomUUID()}`;
-  }
 }
 
 /** msgUuid from the outbox key: a retry of the same job sends the same uuid. */

@@ -3,6 +3,7 @@
  * a card rewrite after a claim, texts for everything else, and for reminders and breaches also a
  * post in the item's group with the person @mentioned. The caller puts each output in the outbox.
  */
+import { conversationLabel, staffTexts } from '../shared/staff-notifications.ts';
 import { createHash } from 'node:crypto';
 import { formatShanghai } from '../../src/core/calendar/shanghai-time.ts';
 import type { ConversationSummary, StaffNotification } from '../../src/ports.ts';
@@ -30,7 +31,7 @@ export interface CitizenMedia {
 export const claimKey = (conversationId: string) => `claim:${conversationId}`;
 export const transferKey = (conversationId: string) => `transfer:${conversationId}`;
 
-const label = (c: ConversationSummary) => `#${c.code}${c.itemName ? `（${c.itemName}）` : ''}`;
+const label = conversationLabel;
 
 export function renderNotification(
   notification: StaffNotification,
@@ -66,37 +67,29 @@ export function renderNotification(
           kind: 'card_update',
           conversationId: c.id,
           replaceName: `已由 ${notification.byName} 接单`,
-          fallbackText: `${label(c)} 已由 ${notification.byName} 接单。`,
+          fallbackText: staffTexts.claimed(notification),
         },
       ];
     }
     case 'reminder': {
       const c = notification.conversation;
-      const text = `⏰ 提醒：${label(c)} 还剩 ${notification.secondsLeft} 秒，请尽快首次回复服务对象。`;
+      const text = staffTexts.reminder(notification);
       return [{ kind: 'app_text', text }, ...groupPost(c, text)];
     }
     case 'breach': {
       const c = notification.conversation;
-      const text = `⚠️ 超时：${label(c)} 超过 1 分钟未首次回复，已升级处理。`;
+      const text = staffTexts.breach(notification);
       return [{ kind: 'app_text', text }, ...groupPost(c, text)];
     }
     case 'citizen_message':
       return [
-        { kind: 'app_text', text: `${label(notification.conversation)} 服务对象：${notification.text}` },
+        { kind: 'app_text', text: staffTexts.citizenMessage(notification) },
         ...(media ? [{ kind: 'app_media' as const, ...media }] : []),
       ];
     case 'closed':
-      return [{ kind: 'app_text', text: `会话 ${label(notification.conversation)} 已结束。` }];
-    case 'consult': {
-      const what = notification.kind === 'tech' ? '技术支持' : '会商';
-      const body = notification.text ? `：${notification.text}` : '';
-      return [
-        {
-          kind: 'app_text',
-          text: `【${what}】${notification.fromName} 就 ${label(notification.conversation)} 请求支持${body}`,
-        },
-      ];
-    }
+      return [{ kind: 'app_text', text: staffTexts.closed(notification) }];
+    case 'consult':
+      return [{ kind: 'app_text', text: staffTexts.consult(notification) }];
     case 'info':
       return [{ kind: 'app_text', text: notification.text }];
   }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { Clock, StaffNotification } from '../../src/ports.ts';
+import { citizenMediaOf, notificationKey } from '../shared/staff-notifications.ts';
+import type { Clock } from '../../src/ports.ts';
 import type { StaffNotifier } from '../../src/channel-router.ts';
 import {
   WECOM_OUTBOX,
@@ -28,36 +28,14 @@ export function createWecomStaffNotifier(options: {
     async notifyStaff(staffId, notification) {
       const userId = options.directory.userIdOf(staffId);
       if (!userId) return;
-      const key = notificationKey(staffId, notification);
-      const find = notification.type === 'citizen_message' ? options.findMedia?.() : null;
-      const media =
-        find && notification.type === 'citizen_message'
-          ? await find(notification.conversation.id, notification.messageId)
-          : null;
+      const key = notificationKey('wecom', staffId, notification);
+      const media = await citizenMediaOf(notification, options.findMedia);
       const outputs = renderNotification(notification, options.clock.now(), key, media);
       for (const [index, output] of outputs.entries()) {
         await options.enqueue(toOutbox(output, userId, `${key}:${index}`));
       }
     },
   };
-}
-
-/**
- * Repeats of the same reminder or claim (a timer fired twice) collapse on this key in the
- * outbox; other notifications are events in their own right.
- */
-function notificationKey(staffId: string, n: StaffNotification): string {
-  const base = `wecom:${staffId}:${n.type}`;
-  switch (n.type) {
-    case 'reminder':
-      return `${base}:${n.conversation.id}:${n.level}:${n.conversation.slaDueAt?.toISOString() ?? ''}`;
-    case 'claimed':
-      return `${base}:${n.conversation.id}:${n.byStaffId}`;
-    case 'closed':
-      return `${base}:${n.conversation.id}`;
-    default:
-      return `${base}:${randomUUID()}`;
-  }
 }
 
 function toOutbox(output: WecomOutput, userId: string, idempotencyKey: string) {
