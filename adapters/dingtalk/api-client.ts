@@ -5,6 +5,7 @@
  * api.dingtalk.com) and classified, retryable failures retried a few times with backoff. What still
  * fails goes back to the outbox. URLs with secrets (webhooks, download links) are never logged.
  */
+import { sendOnce } from '../shared/api-errors.ts';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Clock } from '../../src/ports.ts';
 import { DingtalkApiError, DingtalkNetworkError, isRetryableError, TOKEN_ERRORS } from './api-errors.ts';
@@ -261,14 +262,8 @@ export class DingtalkApiClient {
     }
   }
 
-  /** Sends once; a transport failure becomes a retryable DingtalkNetworkError. */
-  async #attempt(api: string, send: () => Promise<AxiosResponse>): Promise<AxiosResponse> {
-    try {
-      return await send();
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? 'network error';
-      throw new DingtalkNetworkError(api, `request failed (${code})`, { cause: error });
-    }
+  #attempt(api: string, send: () => Promise<AxiosResponse>): Promise<AxiosResponse> {
+    return sendOnce(api, send, DingtalkNetworkError, { checkStatus: false });
   }
 }
 

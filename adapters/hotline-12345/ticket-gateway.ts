@@ -3,6 +3,7 @@
  * HTTPS, HMAC-signed, the agency ticket number as idempotency key). Errors say whether trying
  * again can help.
  */
+import { isRetryableStatus } from '../shared/api-errors.ts';
 import { randomBytes } from 'node:crypto';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { Hotline12345Config } from '../../src/config/hotline-config.ts';
@@ -34,11 +35,6 @@ export class TicketGatewayError extends Error {
     this.failure = options.failure;
     if (options.status !== undefined) this.status = options.status;
   }
-}
-
-/** Retrying helps for timeouts and rate limits and server errors; other 4xx mean our request is wrong. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';

@@ -24,7 +24,44 @@ export class PlatformNetworkError extends Error {
   }
 }
 
-/** HTTP statuses worth retrying: the platform or a proxy in between is briefly unwell. */
+/**
+ * HTTP statuses worth retrying: timeouts, rate limits and server errors (the platform or a proxy in
+ * between is briefly unwell); other 4xx mean the request itself is wrong.
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 408 || status >= 500;
+  return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+/** A platform's NetworkError class (WecomNetworkError …). */
+export type NetworkErrorClass = new (
+  api: string,
+  message: string,
+  options?: { status?: number; retryable?: boolean; cause?: unknown },
+) => PlatformNetworkError;
+
+/**
+ * Sends once: a transport failure becomes a retryable network error of the platform, and (unless
+ * `checkStatus` is false, for platforms that report errors in the body only) so does a non-2xx
+ * status, retryable when the status says so.
+ */
+export async function sendOnce<R extends { status: number }>(
+  api: string,
+  send: () => Promise<R>,
+  NetworkError: NetworkErrorClass,
+  options: { checkStatus?: boolean } = {},
+): Promise<R> {
+  let response: R;
+  try {
+    response = await send();
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'network error';
+    throw new NetworkError(api, `request failed (${code})`, { cause: error });
+  }
+  if (options.checkStatus !== false && (response.status < 200 || response.status >= 300)) {
+    throw new NetworkError(api, `HTTP ${response.status}`, {
+      status: response.status,
+      retryable: isRetryableStatus(response.status),
+    });
+  }
+  return response;
 }

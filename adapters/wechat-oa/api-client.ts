@@ -5,13 +5,13 @@
  * classified (api-errors.ts); retryable ones are retried a few times with backoff, and what still
  * fails goes back to the outbox, which retries later.
  */
+import { sendOnce } from '../shared/api-errors.ts';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Clock } from '../../src/ports.ts';
 import { TokenCache } from '../shared/token-cache.ts';
 import {
   isRetryableErrcode,
   isRetryableError,
-  isRetryableStatus,
   TOKEN_ERRCODES,
   WechatApiError,
   WechatNetworkError,
@@ -216,21 +216,8 @@ export class WechatApiClient {
     }
   }
 
-  async #attempt(api: string, send: () => Promise<AxiosResponse>): Promise<AxiosResponse> {
-    let response: AxiosResponse;
-    try {
-      response = await send();
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? 'network error';
-      throw new WechatNetworkError(api, `request failed (${code})`, { cause: error });
-    }
-    if (response.status < 200 || response.status >= 300) {
-      throw new WechatNetworkError(api, `HTTP ${response.status}`, {
-        status: response.status,
-        retryable: isRetryableStatus(response.status),
-      });
-    }
-    return response;
+  #attempt(api: string, send: () => Promise<AxiosResponse>): Promise<AxiosResponse> {
+    return sendOnce(api, send, WechatNetworkError);
   }
 }
 

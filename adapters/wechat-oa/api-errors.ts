@@ -5,8 +5,6 @@
 
 import { PlatformNetworkError } from '../shared/api-errors.ts';
 
-export { isRetryableStatus } from '../shared/api-errors.ts';
-
 /** The token was refused: refresh and try once more. 40001 is also "bad AppSecret" (protocols §6.8). */
 export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 40014, 42001]);
 

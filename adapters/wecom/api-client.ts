@@ -4,15 +4,10 @@
  * network classified (api-errors.ts), and retryable failures retried a few times with backoff.
  * What is still failing after that goes back to the outbox, which retries later.
  */
+import { sendOnce } from '../shared/api-errors.ts';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Clock } from '../../src/ports.ts';
-import {
-  isRetryableError,
-  isRetryableStatus,
-  TOKEN_ERRCODES,
-  WecomApiError,
-  WecomNetworkError,
-} from './api-errors.ts';
+import { isRetryableError, TOKEN_ERRCODES, WecomApiError, WecomNetworkError } from './api-errors.ts';
 import type {
   AppChatMessage,
   AppMessage,
@@ -298,22 +293,8 @@ export class WecomApiClient {
     }
   }
 
-  /** Sends once; transport failures and bad HTTP statuses become WecomNetworkError. */
-  async #attempt(api: string, send: () => Promise<AxiosResponse>): Promise<AxiosResponse> {
-    let response: AxiosResponse;
-    try {
-      response = await send();
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? 'network error';
-      throw new WecomNetworkError(api, `request failed (${code})`, { cause: error });
-    }
-    if (response.status < 200 || response.status >= 300) {
-      throw new WecomNetworkError(api, `HTTP ${response.status}`, {
-        status: response.status,
-        retryable: isRetryableStatus(response.status),
-      });
-    }
-    return response;
+  #attempt(api: string, send: () => Promise<AxiosResponse>): Promise<AxiosResponse> {
+    return sendOnce(api, send, WecomNetworkError);
   }
 }
 

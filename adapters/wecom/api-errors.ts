@@ -5,8 +5,6 @@
 
 import { PlatformNetworkError } from '../shared/api-errors.ts';
 
-export { isRetryableStatus } from '../shared/api-errors.ts';
-
 /** Token problems: refresh the access_token and try once more (doc 91039; 40001 is a bad secret). */
 export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40014, 42001, 41001]);
 
