@@ -144,9 +144,16 @@ describe.each(backends)('DingTalk deliverers on %s', (backend) => {
     expect(fake.callsTo('robot/send').every((c) => c.result === '0')).toBe(true);
     const all = sent.map((c) => (c.body!['text'] as { content: string }).content).join('\n');
     for (const text of texts) expect(all).toContain(text);
-    const merged = sent.find((c) => (c.body!['text'] as { content: string }).content.includes('\n\n'));
-    expect(merged, 'some reminders travelled together').toBeDefined();
-    expect((merged!.body!['at'] as { atUserIds: string[] }).atUserIds.length).toBeGreaterThan(1);
+    const merged = sent.filter((c) => (c.body!['text'] as { content: string }).content.includes('\n\n'));
+    expect(merged.length, 'some reminders travelled together').toBeGreaterThan(0);
+    // Which reminders share a send depends on timing; whatever was merged must @ everyone its parts @.
+    for (const call of merged) {
+      const content = (call.body!['text'] as { content: string }).content;
+      const expected = new Set(
+        texts.flatMap((text, i) => (content.includes(`${text}\n`) || content.endsWith(text) ? [`u${i % 3}`] : [])),
+      );
+      expect(new Set((call.body!['at'] as { atUserIds: string[] }).atUserIds)).toEqual(expected);
+    }
   });
 
   it('a retry of the same job sends the same msgUuid (DingTalk shows it once)', async () => {
