@@ -46,6 +46,27 @@ interface DatabaseCommon {
 export type Database =
   (DatabaseCommon & { kind: 'pglite'; pglite: PGlite }) | (DatabaseCommon & { kind: 'postgres'; pool: Pool });
 
+/**
+ * A raw statement run often outside transactions. On a PostgreSQL server it goes as a named
+ * prepared statement, parsed and planned once per connection instead of once per call; on PGlite
+ * it is a plain parameterised query. It uses the driver's own client, bypassing drizzle, so `db`
+ * must be the database handle, not a transaction.
+ */
+export function namedStatement<T>(db: Db, name: string, text: string): (values: unknown[]) => Promise<T[]> {
+  const client = (db as unknown as { $client?: DriverClient }).$client;
+  if (!client || typeof client.query !== 'function')
+    throw new Error(`namedStatement '${name}' needs a database handle, not a transaction`);
+  // node-postgres pools count their clients; PGlite has no such field.
+  if ('totalCount' in client)
+    return async (values) => (await client.query<T>({ name, text, values })).rows;
+  return async (values) => (await client.query<T>(text, values)).rows;
+}
+
+interface DriverClient {
+  query<T>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }>;
+  query<T>(text: string, values: unknown[]): Promise<{ rows: T[] }>;
+}
+
 /** Rows of a raw query on either driver (both return `{ rows }`). */
 export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   const result: unknown = await db.execute(query);

@@ -1,6 +1,6 @@
-import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, or } from 'drizzle-orm';
 import type { InboxRepository } from '../../flows/repositories.ts';
-import { queryRows, type Db } from '../database.ts';
+import { namedStatement, type Db } from '../database.ts';
 import { inbox } from '../schema/index.ts';
 
 export function createInboxRepository(db: Db): InboxRepository {
@@ -82,26 +82,29 @@ const MAX_BATCH = 500;
 export function batchedInboxInsert(db: Db): InboxRepository['insert'] {
   let waiting: { entry: InboxEntry; resolve(r: InboxResult): void; reject(e: unknown): void }[] = [];
   let running = false;
+  // Four array parameters whatever the batch size: one statement text, prepared once per
+  // connection, and cheap to fill (this runs once per batch of callbacks).
+  const insertRows = namedStatement<{ id: number | string; channel: string; externalId: string }>(
+    db,
+    'bangban_inbox_insert',
+    `insert into inbox (channel, external_id, payload, received_at)
+     select * from unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[])
+     on conflict (channel, external_id) do nothing
+     returning id, channel, external_id as "externalId"`,
+  );
 
   const write = async (batch: typeof waiting): Promise<void> => {
     const keyOf = (entry: { channel: string; externalId: string }) =>
       `${entry.channel}\u0000${entry.externalId}`;
     const first = new Map<string, InboxEntry>();
     for (const { entry } of batch) if (!first.has(keyOf(entry))) first.set(keyOf(entry), entry);
-    // Four array parameters whatever the batch size: the statement text stays the same, and
-    // building it costs next to nothing (this runs once per batch of callbacks).
     const rows = [...first.values()];
-    const inserted = await queryRows<{ id: number | string; channel: string; externalId: string }>(
-      db,
-      sql`insert into inbox (channel, external_id, payload, received_at)
-          select * from unnest(
-            ${sql.param(rows.map((e) => e.channel))}::text[],
-            ${sql.param(rows.map((e) => e.externalId))}::text[],
-            ${sql.param(rows.map((e) => JSON.stringify(e.payload ?? null)))}::jsonb[],
-            ${sql.param(rows.map((e) => e.at.toISOString()))}::timestamptz[])
-          on conflict (channel, external_id) do nothing
-          returning id, channel, external_id as "externalId"`,
-    );
+    const inserted = await insertRows([
+      rows.map((e) => e.channel),
+      rows.map((e) => e.externalId),
+      rows.map((e) => JSON.stringify(e.payload ?? null)),
+      rows.map((e) => e.at.toISOString()),
+    ]);
     const ids = new Map<string, { id: number; fresh: boolean }>();
     // bigint ids come back as strings from a raw query (ids stay below 2^53).
     for (const row of inserted) ids.set(keyOf(row), { id: Number(row.id), fresh: true });
