@@ -57,8 +57,7 @@ export function namedStatement<T>(db: Db, name: string, text: string): (values: 
   if (!client || typeof client.query !== 'function')
     throw new Error(`namedStatement '${name}' needs a database handle, not a transaction`);
   // node-postgres pools count their clients; PGlite has no such field.
-  if ('totalCount' in client)
-    return async (values) => (await client.query<T>({ name, text, values })).rows;
+  if ('totalCount' in client) return async (values) => (await client.query<T>({ name, text, values })).rows;
   return async (values) => (await client.query<T>(text, values)).rows;
 }
 

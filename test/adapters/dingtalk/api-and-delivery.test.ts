@@ -150,7 +150,9 @@ describe.each(backends)('DingTalk deliverers on %s', (backend) => {
     for (const call of merged) {
       const content = (call.body!['text'] as { content: string }).content;
       const expected = new Set(
-        texts.flatMap((text, i) => (content.includes(`${text}\n`) || content.endsWith(text) ? [`u${i % 3}`] : [])),
+        texts.flatMap((text, i) =>
+          content.includes(`${text}\n`) || content.endsWith(text) ? [`u${i % 3}`] : [],
+        ),
       );
       expect(new Set((call.body!['at'] as { atUserIds: string[] }).atUserIds)).toEqual(expected);
     }
