@@ -15,11 +15,9 @@ describe.each(backends)('namedStatement on %s', (backend) => {
     expect(await sum([[10, 20]])).toEqual([{ total: 30 }]);
   });
 
-  it('is prepared on the server under its name (PostgreSQL only)', async () => {
-    if (test.database.kind !== 'postgres') return;
-    const database = test.database;
+  it.skipIf(backend !== 'postgres')('is prepared on the server under its name', async () => {
     const seen = namedStatement<{ name: string }>(
-      database.db,
+      test.database.db,
       'test_prepared_names',
       'select name from pg_prepared_statements order by name',
     );
