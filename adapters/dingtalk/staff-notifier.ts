@@ -1,4 +1,4 @@
-import { citizenMediaOf, notificationKey } from '../shared/staff-notifications.ts';
+import { createOutboxStaffNotifier, type FindMedia } from '../shared/staff-notifications.ts';
 import { createHash } from 'node:crypto';
 import type { StaffNotifier } from '../../src/channel-router.ts';
 import { formatShanghai } from '../../src/core/calendar/shanghai-time.ts';
@@ -24,21 +24,14 @@ export function createDingtalkStaffNotifier(options: {
   directory: StaffDirectory;
   enqueue: Enqueue;
   clock: Clock;
-  findMedia?: () => ((conversationId: string, messageId: number) => Promise<CitizenMedia | null>) | null;
+  findMedia?: FindMedia<CitizenMedia>;
 }): StaffNotifier {
-  return {
-    async notifyStaff(staffId, notification) {
-      const userId = options.directory.userIdOf(staffId);
-      if (!userId) return;
-      const key = notificationKey('dingtalk', staffId, notification);
-      const media = await citizenMediaOf(notification, options.findMedia);
-      const now = options.clock.now();
-      const outputs = renderNotification(notification, now, media);
-      for (const [index, output] of outputs.entries()) {
-        await options.enqueue(toOutbox(output, userId, `${key}:${index}`, now));
-      }
-    },
-  };
+  return createOutboxStaffNotifier({
+    platform: 'dingtalk',
+    ...options,
+    render: (notification, now, _key, media) => renderNotification(notification, now, media),
+    toOutbox,
+  });
 }
 
 /** msgUuid from the outbox key: a retry of the same job sends the same uuid. */

@@ -1,4 +1,4 @@
-import { citizenMediaOf, notificationKey } from '../shared/staff-notifications.ts';
+import { createOutboxStaffNotifier, type FindMedia } from '../shared/staff-notifications.ts';
 import type { Clock } from '../../src/ports.ts';
 import type { StaffNotifier } from '../../src/channel-router.ts';
 import {
@@ -22,20 +22,14 @@ export function createWecomStaffNotifier(options: {
   enqueue: Enqueue;
   clock: Clock;
   /** The media of a citizen message, when it can be forwarded (set once the flows exist). */
-  findMedia?: () => ((conversationId: string, messageId: number) => Promise<CitizenMedia | null>) | null;
+  findMedia?: FindMedia<CitizenMedia>;
 }): StaffNotifier {
-  return {
-    async notifyStaff(staffId, notification) {
-      const userId = options.directory.userIdOf(staffId);
-      if (!userId) return;
-      const key = notificationKey('wecom', staffId, notification);
-      const media = await citizenMediaOf(notification, options.findMedia);
-      const outputs = renderNotification(notification, options.clock.now(), key, media);
-      for (const [index, output] of outputs.entries()) {
-        await options.enqueue(toOutbox(output, userId, `${key}:${index}`));
-      }
-    },
-  };
+  return createOutboxStaffNotifier({
+    platform: 'wecom',
+    ...options,
+    render: renderNotification,
+    toOutbox,
+  });
 }
 
 function toOutbox(output: WecomOutput, userId: string, idempotencyKey: string) {
