@@ -51,6 +51,11 @@ export interface BangbanOptions {
   demo?: boolean;
   /** Environment for secrets (BANGBAN_DESK_SECRET …); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * An open database to use instead of opening `server.databaseUrl` or the PGlite folder (tests
+   * pass a copy of a migrated template). It is still migrated, and `close()` closes it.
+   */
+  database?: Database;
 }
 
 export interface Bangban {
@@ -101,11 +106,13 @@ export async function createBangban(options: BangbanOptions): Promise<Bangban> {
   // nothing open behind it.
   checkPlatformSettings(env, config);
   const loginSecret = await loadDeskSecret({ env, dataDir: config.server.dataDir });
-  const database = await openDatabase({
-    databaseUrl: config.server.databaseUrl,
-    dataDir: config.server.dataDir,
-    logger,
-  });
+  const database =
+    options.database ??
+    (await openDatabase({
+      databaseUrl: config.server.databaseUrl,
+      dataDir: config.server.dataDir,
+      logger,
+    }));
   let kb: KnowledgeBase;
   try {
     const migrated = await migrate(database);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { listGaps } from '../src/kb/gap-backlog.ts';
 import { createBangban } from '../src/main.ts';
 import { QDG6eK } from './fixtures/wecom/vectors.ts';
 import { runCli } from './helpers/cli.ts';
+import { createTestDatabase } from './helpers/db.ts';
 import { repoRoot } from './config/fixtures.ts';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bangban-main-'));
@@ -45,6 +46,26 @@ describe('createBangban (composition root)', () => {
     } finally {
       await bangban.close();
       await bangban.close();
+    }
+  });
+
+  it('uses a database it is given (migrated, seeded, closed with it) and opens no PGlite folder', async () => {
+    const given = await createTestDatabase('pglite');
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'bangban-given-'));
+    try {
+      const config = loadConfig({ env: { DATA_DIR: folder, PORT: '0', LOG_LEVEL: 'silent' }, cwd: repoRoot });
+      const bangban = await createBangban({
+        config,
+        clock: new ManualClock('2026-11-27T02:00:00Z'),
+        database: given,
+      });
+      expect(bangban.database).toBe(given);
+      expect(bangban.kb.size).toBeGreaterThan(100);
+      expect(existsSync(path.join(folder, 'pg'))).toBe(false);
+      await bangban.close();
+      await expect(given.healthCheck()).rejects.toThrow();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 

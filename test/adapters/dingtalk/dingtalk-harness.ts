@@ -64,10 +64,14 @@ export async function startDingtalkHarness(
   const robotWebhook = fake.addRobot('prep-robot', ROBOT_SECRET);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bangban-dingtalk-'));
   let pg: TestDatabase | null = null;
+  // On PGlite a copy of the migrated template, instead of a new data folder (initdb takes seconds).
+  let pglite: TestDatabase | undefined;
   const processEnv: Record<string, string> = {};
   if (backend === 'postgres') {
     pg = await createTestDatabase('postgres');
     processEnv['DATABASE_URL'] = pg.url!;
+  } else {
+    pglite = await createTestDatabase('pglite');
   }
   const raw = defaultRaw();
   raw.server.dataDir = dataDir;
@@ -98,7 +102,7 @@ export async function startDingtalkHarness(
     ...extraEnv,
   };
   const { logger, records } = captureLogger();
-  const bangban = await createBangban({ config, clock, env, logger });
+  const bangban = await createBangban({ config, clock, env, logger, database: pglite });
   const server: RunningServer = await startServer(bangban.app, {
     port: 0,
     host: '127.0.0.1',
