@@ -65,9 +65,15 @@ const CORP = 'wwbenchcorp';
 const STAFF_USER = 'BenchHelper';
 const aes = aesKeyFrom(KEY)!;
 
+/** Signed callbacks to send in turn; `next` is where the rounds that share them are up to. */
+interface Callbacks {
+  items: { path: string; body: string }[];
+  next: number;
+}
+
 /** Distinct signed callbacks (distinct MsgIds, so every one is a real inbox insert). */
-function makeCallbacks(count: number, prefix: string): { path: string; body: string }[] {
-  return Array.from({ length: count }, (_, i) => {
+function makeCallbacks(count: number, prefix: string): Callbacks {
+  const items = Array.from({ length: count }, (_, i) => {
     const plaintext = buildXml({
       ToUserName: CORP,
       FromUserName: STAFF_USER,
@@ -90,6 +96,7 @@ function makeCallbacks(count: number, prefix: string): { path: string; body: str
       body: buildXml({ ToUserName: CORP, Encrypt: encrypt, AgentID: '1000002' }),
     };
   });
+  return { items, next: 0 };
 }
 
 async function openBenchDatabase(): Promise<{ database: Database; label: string; drop(): Promise<void> }> {
@@ -189,13 +196,8 @@ async function startOurs(database: Database): Promise<{ url: string; close(): Pr
   return { url: server.url, close: () => server.close() };
 }
 
-type Callbacks = { path: string; body: string }[];
-/** Where each callback list is up to, across the rounds that share it. */
-const nextOf = new Map<Callbacks, number>();
-
 /** Autocannon against `url` for `seconds`; each callback is sent once (none repeats) until they run out. */
 async function load(url: string, callbacks: Callbacks, options: { rate?: number; seconds: number }) {
-  if (!nextOf.has(callbacks)) nextOf.set(callbacks, 0);
   const result = await autocannon({
     url,
     connections: options.rate ? Math.min(CONNECTIONS, 16) : CONNECTIONS,
@@ -206,8 +208,7 @@ async function load(url: string, callbacks: Callbacks, options: { rate?: number;
         method: 'POST',
         headers: { 'content-type': 'text/xml' },
         setupRequest: (request: Record<string, unknown>) => {
-          const callback = callbacks[nextOf.get(callbacks)! % callbacks.length]!;
-          nextOf.set(callbacks, nextOf.get(callbacks)! + 1);
+          const callback = callbacks.items[callbacks.next++ % callbacks.items.length]!;
           return { ...request, path: callback.path, body: callback.body };
         },
       },
