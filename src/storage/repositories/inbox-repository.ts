@@ -82,13 +82,15 @@ const MAX_BATCH = 500;
 export function batchedInboxInsert(db: Db): InboxRepository['insert'] {
   let waiting: { entry: InboxEntry; resolve(r: InboxResult): void; reject(e: unknown): void }[] = [];
   let running = false;
-  // Four array parameters whatever the batch size: one statement text, prepared once per
-  // connection, and cheap to fill (this runs once per batch of callbacks).
+  // One JSON parameter whatever the batch size: one statement text, prepared once per connection,
+  // and one JSON.stringify per batch (text[] parameters would be escaped element by element). A
+  // JSON null payload reads back as SQL NULL from the recordset, hence the coalesce.
   const insertRows = namedStatement<{ id: number | string; channel: string; externalId: string }>(
     db,
     'bangban_inbox_insert',
     `insert into inbox (channel, external_id, payload, received_at)
-     select * from unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[])
+     select r.channel, r.external_id, coalesce(r.payload, 'null'::jsonb), r.received_at
+     from json_to_recordset($1::json) as r(channel text, external_id text, payload jsonb, received_at timestamptz)
      on conflict (channel, external_id) do nothing
      returning id, channel, external_id as "externalId"`,
   );
@@ -100,10 +102,14 @@ export function batchedInboxInsert(db: Db): InboxRepository['insert'] {
     for (const { entry } of batch) if (!first.has(keyOf(entry))) first.set(keyOf(entry), entry);
     const rows = [...first.values()];
     const inserted = await insertRows([
-      rows.map((e) => e.channel),
-      rows.map((e) => e.externalId),
-      rows.map((e) => JSON.stringify(e.payload ?? null)),
-      rows.map((e) => e.at.toISOString()),
+      JSON.stringify(
+        rows.map((e) => ({
+          channel: e.channel,
+          external_id: e.externalId,
+          payload: e.payload,
+          received_at: e.at.toISOString(),
+        })),
+      ),
     ]);
     const ids = new Map<string, { id: number; fresh: boolean }>();
     // bigint ids come back as strings from a raw query (ids stay below 2^53).

@@ -109,13 +109,16 @@ describe.each(backends)('flow store on %s', (backend) => {
     expect(byKey.get('old')![0]!.id).toBe(before.id);
     expect(await s.inbox.unprocessedIds(100)).toHaveLength(11);
 
-    // Payloads travel as a jsonb array: quotes, backslashes, braces and commas come back intact.
+    // A batch travels as one JSON document: quotes, backslashes, braces, commas and a null payload
+    // come back intact.
     const tricky = { text: 'a "b" \\ {c}, d\n中文 ☃', nested: { list: [1, '2', null] } };
-    const [stored] = await Promise.all([
+    const [stored, , empty] = await Promise.all([
       s.inbox.insert({ channel: 'wecom', externalId: 'tricky', payload: tricky, at }),
       s.inbox.insert({ channel: 'wecom', externalId: 'plain', payload: {}, at }),
+      s.inbox.insert({ channel: 'wecom', externalId: 'null', payload: null, at }),
     ]);
     expect((await s.inbox.lockUnprocessed(stored.id))?.payload).toEqual(tricky);
+    expect((await s.inbox.lockUnprocessed(empty.id))?.payload).toBeNull();
   });
 
   it('keeps flow state, desk state and citizen prompts', async () => {
