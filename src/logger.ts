@@ -131,8 +131,22 @@ const SECRET_KEY_ENDINGS = [
   'webhook',
 ];
 
+// Log keys come from code and repeat on every line; the answer per key is kept (up to a bound, so
+// keys taken from outside input cannot grow it without end).
+const secretKeyAnswers = new Map<string, boolean>();
+const MAX_REMEMBERED_KEYS = 5000;
+
 /** True for keys such as `token`, `appSecret`, `encodingAesKey`, `x-api-key`, `Authorization`. */
 export function isSecretKey(key: string): boolean {
+  let answer = secretKeyAnswers.get(key);
+  if (answer === undefined) {
+    answer = looksSecret(key);
+    if (secretKeyAnswers.size < MAX_REMEMBERED_KEYS) secretKeyAnswers.set(key, answer);
+  }
+  return answer;
+}
+
+function looksSecret(key: string): boolean {
   const normalized = key.toLowerCase().replace(/[^a-z0-9]/g, '');
   return SECRET_KEYS.has(normalized) || SECRET_KEY_ENDINGS.some((ending) => normalized.endsWith(ending));
 }
@@ -216,8 +230,9 @@ function scrubObject(value: object, maskPersonal: boolean, depth: number): unkno
 
 function scrubPlain(value: object, maskPersonal: boolean, depth: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] = isSecretKey(key) ? REDACTED : scrubValue(item, maskPersonal, depth);
+  const source = value as Record<string, unknown>;
+  for (const key of Object.keys(source)) {
+    out[key] = isSecretKey(key) ? REDACTED : scrubValue(source[key], maskPersonal, depth);
   }
   return out;
 }

@@ -117,6 +117,20 @@ describe('createLogger: secrets', () => {
       expect(isSecretKey(key), key).toBe(false);
     }
   });
+
+  it('answers the same for keys seen before and for new keys after many distinct ones', () => {
+    // Answers are remembered up to a bound; past it every key is still judged, just not kept.
+    for (let i = 0; i < 6000; i++) expect(isSecretKey(`field${i}`)).toBe(false);
+    for (const [key, secret] of [
+      ['accessToken', true],
+      ['field1', false],
+      ['brandNewApiKey', true],
+      ['brandNewCount', false],
+    ] as const) {
+      expect(isSecretKey(key), key).toBe(secret);
+      expect(isSecretKey(key), `${key} again`).toBe(secret);
+    }
+  });
 });
 
 describe('createLogger: personal data', () => {
