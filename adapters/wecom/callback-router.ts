@@ -19,8 +19,11 @@ export const WECOM_CALLBACK_PATH = '/callbacks/wecom';
 export interface WecomCallbackRouterOptions {
   secrets: CallbackSecrets;
   clock: Clock;
-  /** Stores or enqueues what the callback asks for; must finish well inside 5 s. */
-  onCallback(callback: WecomCallback, log: Logger): Promise<void>;
+  /**
+   * Stores or enqueues what the callback asks for; must finish well inside 5 s. `request.log` is
+   * the request's child logger, made only if the handler logs.
+   */
+  onCallback(callback: WecomCallback, request: { readonly log: Logger }): Promise<void>;
 }
 
 export function createWecomCallbackRouter(options: WecomCallbackRouterOptions): Router<AppState> {
@@ -50,7 +53,7 @@ export function createWecomCallbackRouter(options: WecomCallbackRouterOptions): 
         details: { reason: 'malformed_message' },
       });
     }
-    await options.onCallback(parsed.callback, ctx.state.log);
+    await options.onCallback(parsed.callback, ctx.state);
     // WeCom's documented "received, no passive reply": HTTP 200 with an empty body.
     ctx.status = 200;
     ctx.body = '';

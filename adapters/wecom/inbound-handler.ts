@@ -36,15 +36,15 @@ export interface InboundHandlerDeps {
 
 export function createInboundHandler(
   deps: InboundHandlerDeps,
-): (callback: WecomCallback, log: Logger) => Promise<void> {
+): (callback: WecomCallback, request: { readonly log: Logger }) => Promise<void> {
   const tell = (userId: string, content: string, idempotencyKey: string) => {
     const payload: AppPayload = { userId, message: { msgtype: 'text', text: { content } } };
     return deps.enqueue({ kind: WECOM_OUTBOX.app, payload, idempotencyKey });
   };
 
-  return async (callback, log) => {
+  return async (callback, request) => {
     if (callback.type === 'ignored') {
-      log.info(
+      request.log.info(
         { msgType: callback.msgType, event: callback.event },
         'WeCom callback of a type bangban does not handle; acknowledged',
       );
@@ -62,7 +62,7 @@ export function createInboundHandler(
     const { message } = callback;
     const userId = message.channelUserId;
     if (!deps.directory.staffIdOf(userId)) {
-      log.warn({ userId }, 'WeCom message from a member who is not on the rota');
+      request.log.warn({ userId }, 'WeCom message from a member who is not on the rota');
       await tell(userId, NOT_ON_ROTA, `wecom:not-on-rota:${message.externalId}`);
       return;
     }

@@ -1,16 +1,14 @@
 import Koa from 'koa';
-import type { Router } from '@koa/router';
+import { Router } from '@koa/router';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
-import { accessLog } from './access-log.ts';
 import type { AppState } from './app-state.ts';
 import { bodyParser, type BodyLimits } from './body-parser.ts';
 import { errorMiddleware } from './error-middleware.ts';
-import { healthRouter, type HealthReport } from './health-router.ts';
-import { metricsRouter } from './metrics-router.ts';
+import { addHealthRoute, type HealthReport } from './health-route.ts';
+import { addMetricsRoute } from './metrics-route.ts';
 import { mountRouter } from './mount-router.ts';
-import { requestId } from './request-id.ts';
-import { requestMetrics } from './request-metrics.ts';
+import { requestContext } from './request-context.ts';
 
 export interface AppOptions {
   logger: Logger;
@@ -30,26 +28,24 @@ export interface AppOptions {
 }
 
 /**
- * The Koa app with the base every route stands on, outermost first: request id and child logger,
- * access log, metrics, the error middleware, the body parser, then `/healthz`, `/metrics` and the
- * given routers.
+ * The Koa app with the base every route stands on, outermost first: the request context (id,
+ * child logger, access log and metrics), the error middleware, the body parser, then `/healthz`
+ * and `/metrics`, then the given routers.
  */
 export function createApp(options: AppOptions): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: options.trustProxy === true });
-  app.use(requestId(options.logger));
-  app.use(accessLog());
-  app.use(requestMetrics(options.metrics));
+  app.use(requestContext({ logger: options.logger, metrics: options.metrics }));
   app.use(errorMiddleware(options.logger));
   app.use(bodyParser(options.bodyLimits));
-  mountRouter(
-    app,
-    healthRouter({
-      checkHealth: options.checkHealth,
-      healthInfo: options.healthInfo,
-      timeoutMs: options.healthTimeoutMs,
-    }),
-  );
-  mountRouter(app, metricsRouter(options.metrics));
+  // The built-in routes share one router: every request passes each router's matcher once.
+  const system = new Router<AppState>();
+  addHealthRoute(system, {
+    checkHealth: options.checkHealth,
+    healthInfo: options.healthInfo,
+    timeoutMs: options.healthTimeoutMs,
+  });
+  addMetricsRoute(system, options.metrics);
+  mountRouter(app, system);
   for (const router of options.routers ?? []) mountRouter(app, router);
   // Only failures after the error middleware answered end up here (e.g. a response stream breaking).
   app.on('error', (error: unknown) =>

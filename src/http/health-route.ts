@@ -1,4 +1,4 @@
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import type { AppState } from './app-state.ts';
 
 /** Extra facts for a healthy answer; `warnings` name things an operator should fix soon. */
@@ -18,10 +18,9 @@ export interface HealthOptions {
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
-/** `GET /healthz`: 200 `{ status: 'ok', warnings, … }` or 503 `{ status: 'unavailable', error }`. */
-export function healthRouter(options: HealthOptions): Router<AppState> {
+/** Adds `GET /healthz`: 200 `{ status: 'ok', warnings, … }` or 503 `{ status: 'unavailable', error }`. */
+export function addHealthRoute(router: Router<AppState>, options: HealthOptions): void {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const router = new Router<AppState>();
   router.get('/healthz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     try {
@@ -38,7 +37,6 @@ export function healthRouter(options: HealthOptions): Router<AppState> {
     const report = await healthReport(options.healthInfo, ctx.state.log);
     ctx.body = { ...report, status: 'ok', warnings: report.warnings ?? [] };
   });
-  return router;
 }
 
 async function healthReport(

@@ -1,14 +1,12 @@
-import { Router } from '@koa/router';
+import type { Router } from '@koa/router';
 import type { Metrics } from '../metrics.ts';
 import type { AppState } from './app-state.ts';
 
-/** `GET /metrics`: Prometheus text exposition of the app's own registry. */
-export function metricsRouter(metrics: Metrics): Router<AppState> {
-  const router = new Router<AppState>();
+/** Adds `GET /metrics`: Prometheus text exposition of the app's own registry. */
+export function addMetricsRoute(router: Router<AppState>, metrics: Metrics): void {
   router.get('/metrics', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
-  return router;
 }

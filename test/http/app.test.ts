@@ -79,6 +79,44 @@ describe('request id and access log', () => {
       expect(everything).not.toContain(leaked);
   });
 
+  it('makes a child logger only for requests whose handlers log; the access line names reqId itself', async () => {
+    const { logger, records } = captureLogger();
+    let children = 0;
+    const child = logger.child.bind(logger);
+    logger.child = ((...args: Parameters<typeof child>) => {
+      children++;
+      return child(...args);
+    }) as typeof logger.child;
+    const router = echoRouter();
+    router.get('/callbacks/quiet', (ctx) => {
+      ctx.body = '';
+    });
+    const app = createApp({
+      logger,
+      metrics: createMetrics({ defaultMetrics: false }),
+      checkHealth: async () => {},
+      routers: [router],
+    });
+    const server = await startServer(app, { port: 0, host: '127.0.0.1', logger });
+    try {
+      for (let i = 0; i < 3; i++)
+        await (
+          await fetch(`${server.url}/callbacks/quiet`, { headers: { 'x-request-id': `quiet-${i}` } })
+        ).text();
+      expect(children).toBe(0);
+      await (await fetch(`${server.url}/callbacks/echo`, { headers: { 'x-request-id': 'loud-1' } })).text();
+      expect(children).toBe(1);
+      const access = await waitFor(() => {
+        const found = records().filter((r) => r['msg'] === 'http request');
+        return found.length === 4 ? found : undefined;
+      });
+      expect(access.map((r) => r['reqId'])).toEqual(['quiet-0', 'quiet-1', 'quiet-2', 'loud-1']);
+      expect(records().find((r) => r['msg'] === 'handler ran')?.['reqId']).toBe('loud-1');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('records the error code in the access line', async () => {
     t = await startTestApp();
     await (await fetch(`${t.url}/missing`, { headers: { 'x-request-id': 'missing-1' } })).text();
