@@ -9,6 +9,8 @@
  * else in-memory PGlite.
  * Usage: npm run bench -- callback-throughput [--seconds 8] [--rounds 4] [--connections 32]
  *   (--seconds per server, split into --rounds turns of bare then ours)
+ * Looking inside the servers' process: BENCH_CHILD_CPU_PROF=<dir> writes a V8 CPU profile there;
+ * BENCH_CHILD_NODE_ARGS="--trace-gc …" passes Node flags to it.
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -274,6 +276,7 @@ async function run(): Promise<void> {
       ...(process.env.BENCH_CHILD_CPU_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CHILD_CPU_PROF}`]
         : []),
+      ...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     ],
     stdio: 'inherit',
   });
