@@ -80,7 +80,8 @@ describe('request id and access log', () => {
   });
 
   it('makes a child logger only for requests whose handlers log; the access line names reqId itself', async () => {
-    const { logger, records } = captureLogger();
+    const capture = captureLogger();
+    const { logger, records } = capture;
     let children = 0;
     const child = logger.child.bind(logger);
     logger.child = ((...args: Parameters<typeof child>) => {
@@ -91,30 +92,18 @@ describe('request id and access log', () => {
     router.get('/callbacks/quiet', (ctx) => {
       ctx.body = '';
     });
-    const app = createApp({
-      logger,
-      metrics: createMetrics({ defaultMetrics: false }),
-      checkHealth: async () => {},
-      routers: [router],
+    t = await startTestApp({ routers: [router], capture });
+    for (let i = 0; i < 3; i++)
+      await (await fetch(`${t.url}/callbacks/quiet`, { headers: { 'x-request-id': `quiet-${i}` } })).text();
+    expect(children).toBe(0);
+    await (await fetch(`${t.url}/callbacks/echo`, { headers: { 'x-request-id': 'loud-1' } })).text();
+    expect(children).toBe(1);
+    const access = await waitFor(() => {
+      const found = records().filter((r) => r['msg'] === 'http request');
+      return found.length === 4 ? found : undefined;
     });
-    const server = await startServer(app, { port: 0, host: '127.0.0.1', logger });
-    try {
-      for (let i = 0; i < 3; i++)
-        await (
-          await fetch(`${server.url}/callbacks/quiet`, { headers: { 'x-request-id': `quiet-${i}` } })
-        ).text();
-      expect(children).toBe(0);
-      await (await fetch(`${server.url}/callbacks/echo`, { headers: { 'x-request-id': 'loud-1' } })).text();
-      expect(children).toBe(1);
-      const access = await waitFor(() => {
-        const found = records().filter((r) => r['msg'] === 'http request');
-        return found.length === 4 ? found : undefined;
-      });
-      expect(access.map((r) => r['reqId'])).toEqual(['quiet-0', 'quiet-1', 'quiet-2', 'loud-1']);
-      expect(records().find((r) => r['msg'] === 'handler ran')?.['reqId']).toBe('loud-1');
-    } finally {
-      await server.close();
-    }
+    expect(access.map((r) => r['reqId'])).toEqual(['quiet-0', 'quiet-1', 'quiet-2', 'loud-1']);
+    expect(records().find((r) => r['msg'] === 'handler ran')?.['reqId']).toBe('loud-1');
   });
 
   it('records the error code in the access line', async () => {

@@ -32,11 +32,13 @@ type TestAppOptions = Partial<Omit<AppOptions, 'logger' | 'metrics'>> & {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any router shape
   routers?: Router<any, any>[];
   shutdownTimeoutMs?: number;
+  /** A captureLogger() to log through instead of a fresh one (to wrap or inspect the logger). */
+  capture?: ReturnType<typeof captureLogger>;
 };
 
 /** The real app on 127.0.0.1 and an ephemeral port (supertest is not installed; tests use fetch). */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const { logger, lines, records } = captureLogger();
+  const { logger, lines, records } = options.capture ?? captureLogger();
   const metrics = createMetrics({ defaultMetrics: false });
   const app = createApp({ checkHealth: async () => {}, ...options, logger, metrics });
   const server = await startServer(app, {
