@@ -2,7 +2,7 @@ import type { InboundMessage } from '../core/inbound.ts';
 import { inTransaction, type FlowContext } from './flow-context.ts';
 import { handleCitizenMessage } from './handle-citizen-message.ts';
 import { handleStaffMessage } from './handle-staff-message.ts';
-import { checkInbound, fromPayload, toPayload } from './inbound-payload.ts';
+import { checkInbound, fromPayload, storableMessage, toPayload } from './inbound-payload.ts';
 import type { ReceiveResult } from './types.ts';
 
 /**
@@ -20,8 +20,9 @@ export class InboundDoor {
     this.#ctx = ctx;
   }
 
-  async store(message: InboundMessage): Promise<ReceiveResult> {
-    checkInbound(message);
+  async store(received: InboundMessage): Promise<ReceiveResult> {
+    checkInbound(received);
+    const message = storableMessage(received);
     const { id, duplicate } = await this.#ctx.store.inbox.insert({
       channel: message.channel,
       externalId: message.externalId,

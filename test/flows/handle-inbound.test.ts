@@ -218,6 +218,21 @@ describe.each(backends)('handleInbound on %s', (backend) => {
     expect(h.gateway.textsTo('c11')[1]).toContain('哪个事项');
   });
 
+  it('stores and processes a message with a NUL and an unpaired surrogate, without them', async () => {
+    const { h } = harness;
+    // PostgreSQL takes neither in text or jsonb; the message is kept, not refused.
+    const stored = await h.flows.handleInbound(h.citizen('c14', '制剂\u0000注册需要什么\ud800？'));
+    const [row] = await h.database.db.select().from(inbox).where(eq(inbox.id, stored.inboxId));
+    expect(row).toMatchObject({ processedAt: h.clock.now(), error: null });
+    expect((row?.payload as { text: string }).text).toBe('制剂注册需要什么\ufffd？');
+    const [conversation] = await conversationsOf(h, 'c14');
+    const lines = await h.database.db
+      .select()
+      .from(messages)
+      .where(eq(messages.conversationId, conversation!.id));
+    expect(lines.find((m) => m.direction === 'in')?.body).toBe('制剂注册需要什么\ufffd？');
+  });
+
   it('rejects a malformed message with the field at fault and stores nothing', async () => {
     const { h } = harness;
     await expect(h.flows.handleInbound(h.citizen('c12', 'hi', { externalId: ' ' }))).rejects.toThrow(
