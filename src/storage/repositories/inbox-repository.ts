@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull, or } from 'drizzle-orm';
 import type { InboxRepository } from '../../flows/repositories.ts';
-import { namedStatement, type Db } from '../database.ts';
+import { namedStatement, pgErrorCode, type Db } from '../database.ts';
 import { inbox } from '../schema/index.ts';
 
 export function createInboxRepository(db: Db): InboxRepository {
@@ -145,7 +145,20 @@ export function batchedInboxInsert(db: Db): InboxRepository['insert'] {
       try {
         await write(batch);
       } catch (error) {
-        for (const item of batch) item.reject(error);
+        // A row PostgreSQL refuses (SQLSTATE class 22, data exception) fails only itself: the
+        // others are written one by one. Any other failure (connection, server) fails them all,
+        // without a statement per row against a database that is struggling already.
+        if (batch.length === 1 || !pgErrorCode(error)?.startsWith('22')) {
+          for (const item of batch) item.reject(error);
+          continue;
+        }
+        for (const item of batch) {
+          try {
+            await write([item]);
+          } catch (alone) {
+            item.reject(alone);
+          }
+        }
       }
     }
     running = false;

@@ -121,6 +121,27 @@ describe.each(backends)('flow store on %s', (backend) => {
     expect((await s.inbox.lockUnprocessed(empty.id))?.payload).toBeNull();
   });
 
+  it('fails only the row PostgreSQL refuses when inserts share a batch; the others are stored', async () => {
+    const s = store();
+    // A NUL in jsonb is a data exception (22P05); InboundDoor strips it, the repository must not
+    // let one such row take its batch-mates down with it.
+    const results = await Promise.allSettled(
+      ['a', 'bad', 'c', 'a'].map((externalId) =>
+        s.inbox.insert({
+          channel: 'wecom',
+          externalId,
+          payload: { text: externalId === 'bad' ? 'x\u0000y' : externalId },
+          at,
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const [a, , c, again] = results.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    expect(again).toEqual({ id: a!.id, duplicate: true });
+    expect(a!.duplicate || c!.duplicate).toBe(false);
+    expect(await s.inbox.unprocessedIds(10)).toEqual([a!.id, c!.id].sort((x, y) => x - y));
+  });
+
   it('keeps flow state, desk state and citizen prompts', async () => {
     const s = store();
     await s.conversations.create(open('f1', 'FFFF', 'u1'));
