@@ -21,8 +21,9 @@ export class InboundDoor {
   }
 
   async store(received: InboundMessage): Promise<ReceiveResult> {
-    checkInbound(received);
+    // Checked after cleaning, so an id that was nothing but NULs is refused like an empty one.
     const message = storableMessage(received);
+    checkInbound(message);
     const { id, duplicate } = await this.#ctx.store.inbox.insert({
       channel: message.channel,
       externalId: message.externalId,

@@ -235,9 +235,10 @@ describe.each(backends)('handleInbound on %s', (backend) => {
 
   it('rejects a malformed message with the field at fault and stores nothing', async () => {
     const { h } = harness;
-    await expect(h.flows.handleInbound(h.citizen('c12', 'hi', { externalId: ' ' }))).rejects.toThrow(
-      /externalId must be a non-empty string/,
-    );
+    for (const externalId of [' ', '\u0000'])
+      await expect(h.flows.handleInbound(h.citizen('c12', 'hi', { externalId }))).rejects.toThrow(
+        /externalId must be a non-empty string/,
+      );
     expect(await h.database.db.select().from(inbox)).toEqual([]);
   });
 
