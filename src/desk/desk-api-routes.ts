@@ -2,6 +2,7 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { AppError } from '../core/errors.ts';
 import type { Flows, MessageView } from '../flows/types.ts';
+import { storableText } from '../core/storable-text.ts';
 import { requireContentType } from '../http/require-content-type.ts';
 import type { Clock, ConversationSummary } from '../ports.ts';
 import type { Db } from '../storage/database.ts';
@@ -34,6 +35,8 @@ const textBody = (max: number) =>
   z.object({
     text: z
       .string()
+      // Stored as typed, less what PostgreSQL cannot hold (a NUL, an unpaired surrogate).
+      .overwrite(storableText)
       .trim()
       .min(1, { error: 'must not be empty' })
       .max(max, { error: `must be at most ${max} characters` }),

@@ -140,6 +140,16 @@ describe.each(backends)('desk API on %s', (backend) => {
       ]);
     });
 
+    it('relays a reply without what PostgreSQL cannot store (a NUL, an unpaired surrogate)', async () => {
+      const id = await h.assignedConversation('r-helper');
+      const res = await h.api('r-helper', `/api/desk/conversations/${id}/messages`, {
+        method: 'POST',
+        body: { text: '请提供\u0000营业执照\udc00' },
+      });
+      expect(res.status).toBe(201);
+      expect(h.flows.staffInputs.at(-1)?.text).toBe('请提供营业执照\ufffd');
+    });
+
     it('refuses a reply to a conversation the helper does not own (403) and changes nothing', async () => {
       const theirs = await h.assignedConversation('helper-2');
       const res = await h.api('r-helper', `/api/desk/conversations/${theirs}/messages`, {
@@ -158,6 +168,7 @@ describe.each(backends)('desk API on %s', (backend) => {
     it.each([
       [{ text: '' }, 400],
       [{ text: '   ' }, 400],
+      [{ text: '\u0000 \u0000' }, 400],
       [{ words: 'x' }, 400],
       [{ text: '字'.repeat(4001) }, 400],
     ])('refuses a reply body %j with %i', async (body, status) => {
