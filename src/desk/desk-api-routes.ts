@@ -1,8 +1,8 @@
 import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { AppError } from '../core/errors.ts';
-import type { Flows, MessageView } from '../flows/types.ts';
 import { storableText } from '../core/storable-text.ts';
+import type { Flows, MessageView } from '../flows/types.ts';
 import { requireContentType } from '../http/require-content-type.ts';
 import type { Clock, ConversationSummary } from '../ports.ts';
 import type { Db } from '../storage/database.ts';

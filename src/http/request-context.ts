@@ -34,10 +34,6 @@ class RequestState implements AppState {
   get log(): Logger {
     return (this.#log ??= this.#root.child({ reqId: this.requestId }));
   }
-
-  set log(logger: Logger) {
-    this.#log = logger;
-  }
 }
 
 export interface RequestContextOptions {
